@@ -1,0 +1,33 @@
+/*
+ * tests/testlib.h - what every Check suite of ionsim shares.
+ *
+ * A suite file defines its TCase functions and ends with
+ * IONSIM_TEST_MAIN(make_suite), which runs the suite and exits non-zero
+ * when any test failed.  test_boot()/test_shutdown() give a machine and,
+ * at teardown, fail the test if any kernel object was left behind.
+ */
+#ifndef IONSIM_TESTLIB_H
+#define IONSIM_TESTLIB_H
+
+#include <check.h>
+
+#include "ionsim/sim.h"
+
+/* Runs @s (Check's CK_NORMAL output) and returns the number of failures. */
+int test_run_suite(Suite *s);
+
+/* Boots @cfg (NULL: default) and fails the test if that fails. */
+struct sim_machine *test_boot(const struct sim_config *cfg);
+/* Fails the test if kernel objects are still live, then shuts down. */
+void test_shutdown(struct sim_machine *m);
+
+/* Resident set size of this process, in bytes (from /proc/self/statm). */
+long test_rss_bytes(void);
+
+#define IONSIM_TEST_MAIN(make_suite)                                   \
+	int main(void)                                                 \
+	{                                                              \
+		return test_run_suite(make_suite()) ? 1 : 0;           \
+	}
+
+#endif /* IONSIM_TESTLIB_H */
