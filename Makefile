@@ -21,7 +21,8 @@ demo: build
 
 ## Every test suite (Check, through ctest).
 test: build
-	cd build/default && ctest $(CTEST_FLAGS)
+	@cd build/default && { ctest $(CTEST_FLAGS); status=$$?; \
+	  ../../scripts/test-summary.sh Testing/Temporary/LastTest.log; exit $$status; }
 
 ## The unit suites again under valgrind memcheck: any error or leak fails.
 memcheck: build

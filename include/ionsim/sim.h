@@ -114,6 +114,14 @@ void sim_shutdown(struct sim_machine *m);
 /* The configuration the machine booted with (regions laid out). */
 const struct sim_config *sim_machine_config(const struct sim_machine *m);
 
+/*
+ * sim_parse_size - a size as machine descriptions write it: decimal or
+ * 0x hex, with an optional binary suffix K, M or G (4K = 4096).  Returns
+ * 0 with *@out set, -EINVAL for anything else (empty, junk, a bare
+ * suffix), -ERANGE when it does not fit in 64 bits.
+ */
+int sim_parse_size(const char *s, uint64_t *out);
+
 /* ------------------------------------------------------------------ */
 /* Fault injection                                                      */
 /* ------------------------------------------------------------------ */

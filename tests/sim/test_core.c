@@ -344,6 +344,49 @@ START_TEST(bitmap_zero_area_alignment_like_linux)
 }
 END_TEST
 
+/* --- sizes -------------------------------------------------------- */
+
+START_TEST(parse_size_forms)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(sim_parse_size("4096", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(sim_parse_size("4K", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(sim_parse_size("16M", &v), 0);
+	ck_assert_uint_eq(v, 16ULL << 20);
+	ck_assert_int_eq(sim_parse_size("64G", &v), 0);
+	ck_assert_uint_eq(v, 64ULL << 30);
+	ck_assert_int_eq(sim_parse_size("0x80000000", &v), 0);
+	ck_assert_uint_eq(v, 0x80000000ULL);
+	ck_assert_int_eq(sim_parse_size("0x10k", &v), 0);
+	ck_assert_uint_eq(v, 16ULL << 10);
+	ck_assert_int_eq(sim_parse_size("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+}
+END_TEST
+
+START_TEST(parse_size_rejects)
+{
+	uint64_t v = 77;
+
+	ck_assert_int_eq(sim_parse_size("", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("K", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("0x", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("-4", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size(" 4", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("4KB", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("12T", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("0xfz", &v), -EINVAL);
+	ck_assert_int_eq(sim_parse_size("18446744073709551616", &v), -ERANGE);
+	ck_assert_int_eq(sim_parse_size("18446744073709551615", &v), 0);
+	ck_assert_int_eq(sim_parse_size("17179869184G", &v), -ERANGE);
+	ck_assert_int_eq(sim_parse_size("0x1ffffffffffffffffff", &v), -ERANGE);
+	ck_assert_uint_eq(v, 18446744073709551615ULL);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("sim-core");
@@ -371,6 +414,8 @@ static Suite *core_suite(void)
 		tcase_add_test_raise_signal(t, mutex_double_lock_aborts, SIGABRT);
 	tcase_add_test(t, bitmap_set_clear_across_words);
 	tcase_add_test(t, bitmap_zero_area_alignment_like_linux);
+	tcase_add_test(t, parse_size_forms);
+	tcase_add_test(t, parse_size_rejects);
 	suite_add_tcase(s, t);
 	return s;
 }
