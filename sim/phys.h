@@ -3,7 +3,8 @@
  *
  * The struct is owned by phys.c (its fields may change freely); the
  * functions below are the cross-file API that the mapping code (vma.c)
- * uses to put memfd pages into host address ranges.
+ * uses to put memfd pages into host address ranges, and that the buddy
+ * allocator uses to learn which parts of RAM it manages.
  */
 #ifndef IONSIM_SIM_PHYS_H
 #define IONSIM_SIM_PHYS_H
@@ -12,11 +13,17 @@
 
 #include "ionsim/sim.h"
 
+/* RAM minus the regions carved out of it is at most this many ranges. */
+#define SIM_RAM_RANGES_MAX (SIM_MAX_REGIONS + 1)
+
 struct sim_phys {
-	int memfd;		/* -1 until the first byte is touched */
+	int memfd;		/* -1 until the first byte is written or mapped */
 	uint64_t lo;		/* lowest physical address backed (memfd offset 0) */
 	uint64_t hi;		/* end of the backed span */
 	uint64_t ram_pages;	/* RAM pages the buddy manages */
+	unsigned int nram;	/* entries of ram[] in use */
+	/* RAM left after carving: ascending, disjoint, non-empty runs */
+	struct sim_run ram[SIM_RAM_RANGES_MAX];
 	unsigned int nregions;
 	struct sim_region regions[SIM_MAX_REGIONS];
 };
@@ -40,5 +47,14 @@ void sim_host_release(void *at, uint64_t len);
 int sim_phys_map_at(struct sim_machine *m, void *at,
 		    const struct sim_run *runs, unsigned int n, uint64_t skip,
 		    uint64_t len, int host_prot);
+
+/*
+ * sim_phys_ram_ranges - the RAM the buddy manages: RAM minus every region
+ * that lies (wholly or partly) inside it, as ascending disjoint page-aligned
+ * runs.  Sets *@n to their number (0 when regions cover all of RAM).  The
+ * array lives as long as the machine.
+ */
+const struct sim_run *sim_phys_ram_ranges(const struct sim_machine *m,
+					  unsigned int *n);
 
 #endif /* IONSIM_SIM_PHYS_H */

@@ -234,8 +234,9 @@ bool sim_phys_valid(const struct sim_machine *m, uint64_t phys, uint64_t len);
 /*
  * sim_phys_read / sim_phys_write / sim_phys_zero - copy bytes out of,
  * into, or zero a range of simulated physical memory.  Return 0 or
- * -EFAULT when the range is not valid memory.  Zeroing whole pages gives
- * them back to the host (the memfd stays sparse).
+ * -EFAULT when the range is not valid memory (-ENOMEM when the host cannot
+ * back it).  Zeroing whole pages gives them back to the host (the memfd
+ * stays sparse).
  */
 int sim_phys_read(struct sim_machine *m, uint64_t phys, void *buf, size_t len);
 int sim_phys_write(struct sim_machine *m, uint64_t phys, const void *buf,
@@ -254,7 +255,8 @@ struct sim_run {
 /*
  * sim_kmap_runs - map @n runs into one contiguous host range, as vmap()
  * does, with real shared mappings of the memfd.  Returns the host address
- * or NULL (-ENOMEM in *@err when not NULL).  Undo with sim_kunmap().
+ * or NULL (-ENOMEM in *@err when not NULL; -EINVAL when no run is given or
+ * a run is not page-aligned valid memory).  Undo with sim_kunmap().
  */
 void *sim_kmap_runs(struct sim_machine *m, const struct sim_run *runs,
 		    unsigned int n, int *err);
@@ -309,7 +311,8 @@ int sim_buddy_largest_order(const struct sim_machine *m);
  * sim_unusable_index - the share of free pages not in free blocks of
  * @order or more (0..1000; 0 when nothing is free);
  * sim_fragmentation_index - why a request of @order would fail: -1000 when
- * it would not fail, else 0 (lack of memory) .. 1000 (fragmentation).
+ * it would not fail, else 0 (lack of memory) .. 1000 (fragmentation); the
+ * kernel's formula dips below 0 (to -500) when a single block is free.
  */
 int sim_unusable_index(const struct sim_machine *m, unsigned int order);
 int sim_fragmentation_index(const struct sim_machine *m, unsigned int order);
@@ -399,8 +402,9 @@ struct sim_proc *sim_proc_fork(struct sim_proc *parent, int *err);
 /*
  * sim_proc_exit - the process exits: every mapping is dropped (ascending
  * user address), then every fd is closed in ascending order, once each.
- * The process stays findable as a zombie.  Returns 0, or -ESRCH when it had
- * exited already.
+ * The process stays findable as a zombie; every fd, mapping, fork or
+ * thread call on it fails with -ESRCH from then on.  Returns 0, or -ESRCH
+ * when it had exited already.
  */
 int sim_proc_exit(struct sim_proc *p);
 
@@ -474,7 +478,8 @@ void sim_file_put(struct sim_file *f);
  * table at the lowest free number, consuming one of the caller's
  * references.  @flags: SIM_O_CLOEXEC or 0.  Goes through SIM_FAULT_FD.
  * Returns the fd, or -EMFILE (the table is at the limit, or a fault was
- * injected) or -ESRCH (@p has exited); the caller keeps its reference then.
+ * injected), -ENOMEM (the table could not grow) or -ESRCH (@p has
+ * exited); the caller keeps its reference then.
  */
 int sim_fd_install(struct sim_proc *p, struct sim_file *f, unsigned int flags);
 
@@ -486,6 +491,8 @@ struct sim_file *sim_fd_peek(const struct sim_proc *p, int fd);
 int sim_fd_close(struct sim_proc *p, int fd);
 /* dup(2): the new fd (lowest free), or -EBADF / -EMFILE. */
 int sim_fd_dup(struct sim_proc *p, int fd);
+/* fcntl(F_GETFD): SIM_FD_CLOEXEC or 0, or -EBADF (-ESRCH once exited). */
+int sim_fd_get_flags(const struct sim_proc *p, int fd);
 /* Open fds of @p. */
 unsigned int sim_fd_count(const struct sim_proc *p);
 /* Visit every open fd in ascending order. */
