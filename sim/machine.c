@@ -206,13 +206,17 @@ out:
 	return NULL;
 }
 
-void sim_shutdown(struct sim_machine *m)
+unsigned long sim_shutdown(struct sim_machine *m)
 {
+	unsigned long leaked;
+
 	if (!m)
-		return;
+		return 0;
 	sim_procs_fini(m);
 	sim_cma_fini(m);
 	sim_buddy_fini(m);
 	sim_phys_fini(m);
+	leaked = m->kobj_live;
 	free(m);
+	return leaked;
 }

@@ -26,9 +26,8 @@ struct sim_machine *test_boot(const struct sim_config *cfg)
 
 void test_shutdown(struct sim_machine *m)
 {
-	unsigned long live = sim_kobj_live(m);
+	unsigned long live = sim_shutdown(m);
 
-	sim_shutdown(m);
 	ck_assert_msg(live == 0, "%lu kernel objects leaked", live);
 }
 

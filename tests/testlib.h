@@ -18,7 +18,7 @@ int test_run_suite(Suite *s);
 
 /* Boots @cfg (NULL: default) and fails the test if that fails. */
 struct sim_machine *test_boot(const struct sim_config *cfg);
-/* Fails the test if kernel objects are still live, then shuts down. */
+/* Shuts down, then fails the test if kernel objects outlived the machine. */
 void test_shutdown(struct sim_machine *m);
 
 /* Resident set size of this process, in bytes (from /proc/self/statm). */

@@ -106,10 +106,12 @@ struct sim_machine *sim_boot(const struct sim_config *cfg, int *err);
 
 /*
  * sim_shutdown - tear the machine down: every process exits, every file
- * and mapping goes, and the memory is returned to the host.  NULL is a
- * no-op.
+ * and mapping goes, and the memory is returned to the host.  Returns the
+ * number of kernel objects that were still allocated once everything the
+ * machine itself owns was gone: 0 unless a layer above leaked (their
+ * memory is not reclaimed).  NULL is a no-op returning 0.
  */
-void sim_shutdown(struct sim_machine *m);
+unsigned long sim_shutdown(struct sim_machine *m);
 
 /* The configuration the machine booted with (regions laid out). */
 const struct sim_config *sim_machine_config(const struct sim_machine *m);
