@@ -24,8 +24,8 @@ struct heap_ops {
 	 * holding nothing on failure.  @len is page aligned. */
 	int (*allocate)(struct heap *heap, struct heap_buffer *buf,
 			uint64_t len, uint64_t align, unsigned long flags);
-	/* Return the memory (the core has zeroed it if dirty, unless the
-	 * heap zeroes by itself: see zero_on_free). */
+	/* Return the memory.  The core has already zeroed it if it was
+	 * dirty, for every heap type: free memory is always zero. */
 	void (*free)(struct heap_buffer *buf);
 	/* Pool pages: with @nr == 0 return how many could be freed; else free
 	 * up to @nr, largest order first, and return how many were.  NULL

@@ -84,7 +84,9 @@ struct heap_config {
 	char name[HEAP_NAME_MAX];
 	enum heap_type type;
 	unsigned int id;		/* ION heap id: bit id of heap_id_mask */
-	enum heap_kernel kernel;	/* heap code version (default 4.9) */
+	/* heap code version (default 4.9): kernel=4.9|4.14|4.19 in a heap
+	 * statement, our extension to SCENARIO.md */
+	enum heap_kernel kernel;
 	/* system */
 	unsigned int orders[HEAP_MAX_ORDERS];	/* strictly decreasing */
 	unsigned int norders;
@@ -179,6 +181,7 @@ struct heap_buffer {
 	bool dirty;			/* may hold non-zero bytes (was mapped/written) */
 	unsigned int nruns;
 	struct sim_run *runs;		/* the sg_table, in the heap's order */
+	struct sim_run run_inline;	/* runs' storage when there is one run */
 	void *priv;			/* heap-private */
 	void *vaddr;			/* kernel mapping while kmap_cnt > 0 */
 	int kmap_cnt;			/* signed: 4.9's end_cpu_access can underflow */
