@@ -13,6 +13,19 @@
 
 #include "ionsim/sim.h"
 
+/*
+ * test_require - an assertion for hot loops (random property tests): it
+ * asks Check only when it fails, because every passing ck_assert costs a
+ * write and a flush, which makes a long property test crawl under
+ * valgrind.
+ */
+#define test_require(cond)                                             \
+	do {                                                           \
+		if (!(cond))                                           \
+			ck_abort_msg("%s:%d: %s", __FILE__, __LINE__,  \
+				     #cond);                           \
+	} while (0)
+
 /* Runs @s (Check's CK_NORMAL output) and returns the number of failures. */
 int test_run_suite(Suite *s);
 

@@ -616,11 +616,11 @@ static void step_alloc(struct prop *p)
 	want = model_alloc(p, nr, align);
 	ret = alloc_align(&p->r, &p->buf[s], nr * P, align);
 	if (want < 0) {
-		ck_assert_int_eq(ret, want);
+		test_require((ret) == (want));
 		return;
 	}
-	ck_assert_int_eq(ret, 0);
-	ck_assert_uint_eq(p->buf[s].runs[0].phys, BASE + (uint64_t)want * P);
+	test_require((ret) == (0));
+	test_require((p->buf[s].runs[0].phys) == (BASE + (uint64_t)want * P));
 	model_take(&p->mo, s, (unsigned int)want, nr);
 }
 
@@ -647,7 +647,7 @@ static void step_drain(struct prop *p)
 			 sim_rng_below(&p->rng, 64) * P;
 	uint64_t want = model_drain(&p->mo, bytes);
 
-	ck_assert_uint_eq(heap_drain(p->r.heap, bytes), want);
+	test_require((heap_drain(p->r.heap, bytes)) == (want));
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -664,10 +664,10 @@ static void check_invariants(struct prop *p)
 	struct heap_metrics mt;
 	unsigned int n = 0;
 
-	ck_assert_int_eq(heap_validate(p->r.heap, stderr), 0);
+	test_require((heap_validate(p->r.heap, stderr)) == (0));
 	heap_metrics(p->r.heap, &mt);
-	ck_assert_uint_eq(mt.used + mt.free, mt.size);
-	ck_assert_uint_eq(mt.free, (uint64_t)p->mo.avail * P);
+	test_require((mt.used + mt.free) == (mt.size));
+	test_require((mt.free) == ((uint64_t)p->mo.avail * P));
 	for (int s = 0; s < PROP_SLOTS; s++) {
 		if (!p->mo.pages[s])
 			continue;
@@ -679,7 +679,7 @@ static void check_invariants(struct prop *p)
 	qsort(starts, n, sizeof(*starts), cmp_u64);
 	qsort(ends, n, sizeof(*ends), cmp_u64);
 	for (unsigned int i = 1; i < n; i++)
-		ck_assert_uint_le(ends[i - 1], starts[i]);
+		test_require((ends[i - 1]) <= (starts[i]));
 }
 
 static void run_property(const char *line, bool best_fit, uint64_t seed)
@@ -710,16 +710,16 @@ static void run_property(const char *line, bool best_fit, uint64_t seed)
 			heap_buffer_free(&p->buf[s]);
 	heap_drain(p->r.heap, 0);
 	heap_metrics(p->r.heap, &after);
-	ck_assert_uint_eq(after.used, 0);
-	ck_assert_uint_eq(after.free, before.free);
-	ck_assert_uint_eq(after.largest_free, before.largest_free);
-	ck_assert_uint_eq(after.free_extents, before.free_extents);
-	ck_assert_uint_eq(after.live, 0);
-	ck_assert_uint_eq(after.deferred, 0);
+	test_require((after.used) == (0));
+	test_require((after.free) == (before.free));
+	test_require((after.largest_free) == (before.largest_free));
+	test_require((after.free_extents) == (before.free_extents));
+	test_require((after.live) == (0));
+	test_require((after.deferred) == (0));
 	ck_assert(after.frag == 0.0);
-	ck_assert_uint_gt(after.allocs, 1000);
-	ck_assert_uint_gt(after.failures, 0);	/* the pool did fill up */
-	ck_assert_uint_gt(after.frag_failures, 0);	/* and fragmented */
+	test_require((after.allocs) > (1000));
+	test_require((after.failures) > (0));	/* the pool did fill up */
+	test_require((after.frag_failures) > (0));	/* and fragmented */
 	rig_down(&p->r);
 	free(p);
 }

@@ -406,14 +406,13 @@ static void step_alloc(struct prop *p)
 	}
 	ret = alloc_req(&p->r, &p->buf[s], pages * 4 * K, pages * 4 * K,
 			align);
-	ck_assert_int_eq(ret, want);
+	test_require((ret) == (want));
 	if (want < 0)
 		return;
 	p->mo.size[s] = pages * 4 * K;
-	ck_assert_uint_eq(p->buf[s].nruns, nr);
+	test_require((p->buf[s].nruns) == (nr));
 	for (unsigned int i = 0; i < nr; i++)
-		ck_assert_uint_eq(p->buf[s].runs[i].phys,
-				  BASE + p->mo.at[s][i] * PROP_CHUNK);
+		test_require((p->buf[s].runs[i].phys) == (BASE + p->mo.at[s][i] * PROP_CHUNK));
 }
 
 static void step_free(struct prop *p)
@@ -439,7 +438,7 @@ static void step_drain(struct prop *p)
 			 sim_rng_below(&p->rng, 1024) * 1024 * 4;
 	uint64_t want = model_drain(&p->mo, bytes);
 
-	ck_assert_uint_eq(heap_drain(p->r.heap, bytes), want);
+	test_require((heap_drain(p->r.heap, bytes)) == (want));
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -456,17 +455,17 @@ static void check_invariants(struct prop *p)
 	struct heap_metrics mt;
 	unsigned int n = 0;
 
-	ck_assert_int_eq(heap_validate(p->r.heap, stderr), 0);
+	test_require((heap_validate(p->r.heap, stderr)) == (0));
 	heap_metrics(p->r.heap, &mt);
-	ck_assert_uint_eq(mt.used + mt.free, mt.size);
-	ck_assert_uint_eq(mt.free, p->mo.avail * PROP_CHUNK);
-	ck_assert_uint_eq(mt.largest_free, mt.free);
+	test_require((mt.used + mt.free) == (mt.size));
+	test_require((mt.free) == (p->mo.avail * PROP_CHUNK));
+	test_require((mt.largest_free) == (mt.free));
 	for (int s = 0; s < PROP_SLOTS; s++)
 		for (unsigned int i = 0; i < p->mo.n[s]; i++)
 			starts[n++] = p->buf[s].runs[i].phys;
 	qsort(starts, n, sizeof(*starts), cmp_u64);
 	for (unsigned int i = 1; i < n; i++)
-		ck_assert_uint_le(starts[i - 1] + PROP_CHUNK, starts[i]);
+		test_require((starts[i - 1] + PROP_CHUNK) <= (starts[i]));
 }
 
 static void run_property(const char *line, uint64_t seed)
@@ -496,13 +495,13 @@ static void run_property(const char *line, uint64_t seed)
 			heap_buffer_free(&p->buf[s]);
 	heap_drain(p->r.heap, 0);
 	heap_metrics(p->r.heap, &after);
-	ck_assert_uint_eq(after.used, 0);
-	ck_assert_uint_eq(after.free, before.free);
-	ck_assert_uint_eq(after.free_extents, 1);
-	ck_assert_uint_eq(after.waste, 0);
-	ck_assert_uint_eq(after.deferred, 0);
-	ck_assert_uint_gt(after.allocs, 1000);
-	ck_assert_uint_gt(after.failures, 0);	/* the heap did fill up */
+	test_require((after.used) == (0));
+	test_require((after.free) == (before.free));
+	test_require((after.free_extents) == (1));
+	test_require((after.waste) == (0));
+	test_require((after.deferred) == (0));
+	test_require((after.allocs) > (1000));
+	test_require((after.failures) > (0));	/* the heap did fill up */
 	rig_down(&p->r);
 	free(p);
 }

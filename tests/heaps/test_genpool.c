@@ -15,15 +15,6 @@
 #include "heaps/genpool.h"
 #include "testlib.h"
 
-/* Every passing ck_assert() reports its line to the runner, a write per
- * call; the random tests check millions of things, so they go through
- * this, which involves Check only on failure. */
-#define require(cond)                                                  \
-	do {                                                           \
-		if (!(cond))                                           \
-			ck_abort_msg("%s", #cond);                     \
-	} while (0)
-
 #define PG 4096ULL		/* the granule of every pool here: order 12 */
 #define ORDER 12
 
@@ -65,7 +56,7 @@ static int collect(uint64_t start, uint64_t len, void *ctx)
 {
 	struct extents *e = ctx;
 
-	require(e->n < MAX_EXTENTS);
+	test_require(e->n < MAX_EXTENTS);
 	e->start[e->n] = start;
 	e->len[e->n++] = len;
 	return 0;
@@ -823,7 +814,7 @@ static struct extents *ref_extents(const struct ref_pool *p)
 	const struct ref_chunk *order[REF_MAX_CHUNKS];
 	unsigned int i, j;
 
-	require(e != NULL);
+	test_require(e != NULL);
 	e->n = 0;
 	for (i = 0; i < p->n; i++) {
 		for (j = i; j > 0 && order[j - 1]->start > p->c[i].start; j--)
@@ -886,7 +877,7 @@ static struct heap_genpool *twin_pools(struct ref_pool *ref,
 		uint64_t size = (layout[i].granules << order) +
 				layout[i].tail % (1ULL << order);
 
-		require(heap_genpool_add(p, layout[i].start, size) == 0);
+		test_require(heap_genpool_add(p, layout[i].start, size) == 0);
 		c->start = layout[i].start;
 		c->end = layout[i].start + size - 1;
 		c->avail = size;
@@ -938,7 +929,7 @@ static uint64_t draw_data(struct sim_rng *rng, int algo, uint64_t g)
 
 static void live_add(struct live *l, uint64_t addr, uint64_t size)
 {
-	require(l->n < MAX_LIVE);
+	test_require(l->n < MAX_LIVE);
 	l->addr[l->n] = addr;
 	l->size[l->n++] = size;
 }
@@ -951,8 +942,8 @@ static uint64_t free_live(struct heap_genpool *p, struct ref_pool *ref,
 	uint64_t size = l->size[v];
 
 	if (ref)
-		require(ref_free(ref, l->addr[v], size) == 0);
-	require(heap_genpool_free(p, l->addr[v], size) == 0);
+		test_require(ref_free(ref, l->addr[v], size) == 0);
+	test_require(heap_genpool_free(p, l->addr[v], size) == 0);
 	l->addr[v] = l->addr[--l->n];
 	l->size[v] = l->size[l->n];
 	return size;
@@ -974,8 +965,8 @@ static void bad_free(struct heap_genpool *p, struct ref_pool *ref,
 
 	if (bit < c->nbits && c->bit[bit])
 		return;
-	require(ref_free(ref, addr, 1) == -EINVAL);
-	require(heap_genpool_free(p, addr, 1) == -EINVAL);
+	test_require(ref_free(ref, addr, 1) == -EINVAL);
+	test_require(heap_genpool_free(p, addr, 1) == -EINVAL);
 }
 
 static void compare_state(const struct heap_genpool *p,
@@ -986,12 +977,12 @@ static void compare_state(const struct heap_genpool *p,
 
 	if (!extents_equal(a, b))
 		ck_abort_msg("bitmaps differ after step %u", step);
-	require(heap_genpool_avail(p) == ref_avail(ref));
-	require(heap_genpool_free_extent_count(p) == b->n);
+	test_require(heap_genpool_avail(p) == ref_avail(ref));
+	test_require(heap_genpool_free_extent_count(p) == b->n);
 	for (unsigned int i = 0; i < b->n; i++)
 		if (b->len[i] > largest)
 			largest = b->len[i];
-	require(heap_genpool_largest_free_extent(p) == largest);
+	test_require(heap_genpool_largest_free_extent(p) == largest);
 	free(a);
 	free(b);
 }
@@ -1051,7 +1042,7 @@ static void cross_check(uint64_t seed, int algo, unsigned int steps,
 	}
 	/* the history was not vacuous: it placed and it was refused */
 	heap_genpool_stats(p, &st);
-	require(st.allocs > steps / 4 && st.failures > 0);
+	test_require(st.allocs > steps / 4 && st.failures > 0);
 	while (l->n)
 		free_live(p, &ref, l, 0);
 	compare_state(p, &ref, step);
@@ -1091,15 +1082,15 @@ static void check_properties(const struct heap_genpool *p, uint64_t used)
 	uint64_t size = heap_genpool_size(p), avail = heap_genpool_avail(p);
 	uint64_t largest = 0;
 
-	require(avail + used == size);
-	require(extents_sum(e) == avail);
+	test_require(avail + used == size);
+	test_require(extents_sum(e) == avail);
 	for (unsigned int i = 0; i < e->n; i++) {
-		require(heap_genpool_has_addr(p, e->start[i], e->len[i]));
+		test_require(heap_genpool_has_addr(p, e->start[i], e->len[i]));
 		if (e->len[i] > largest)
 			largest = e->len[i];
 	}
-	require(heap_genpool_largest_free_extent(p) == largest);
-	require(heap_genpool_free_extent_count(p) == e->n);
+	test_require(heap_genpool_largest_free_extent(p) == largest);
+	test_require(heap_genpool_free_extent_count(p) == e->n);
 	free(e);
 }
 
@@ -1119,7 +1110,7 @@ static void check_disjoint(const struct live *l, uint64_t addr, uint64_t size)
 static uint64_t accept(const struct heap_genpool *p, struct live *l,
 		       uint64_t a, uint64_t size)
 {
-	require(heap_genpool_has_addr(p, a, whole(size)));
+	test_require(heap_genpool_has_addr(p, a, whole(size)));
 	check_disjoint(l, a, size);
 	live_add(l, a, size);
 	return whole(size);
@@ -1134,7 +1125,7 @@ START_TEST(random_properties_per_algorithm)
 	uint64_t used = 0;
 	const int algo = _i;
 
-	require(heap_genpool_add(p, 0x30005000, 200 * PG) == 0);
+	test_require(heap_genpool_add(p, 0x30005000, 200 * PG) == 0);
 	initial = extents_of(p);
 	sim_rng_seed(&rng, 1000 + (uint64_t)algo);
 	for (unsigned int step = 0; step < 5000; step++) {
@@ -1154,9 +1145,9 @@ START_TEST(random_properties_per_algorithm)
 	while (l->n)
 		free_live(p, NULL, l, 0);
 	final = extents_of(p);
-	require(extents_equal(initial, final));
-	require(heap_genpool_avail(p) == heap_genpool_size(p));
-	require(heap_genpool_largest_free_extent(p) == 512 * PG);
+	test_require(extents_equal(initial, final));
+	test_require(heap_genpool_avail(p) == heap_genpool_size(p));
+	test_require(heap_genpool_largest_free_extent(p) == 512 * PG);
 	destroy_clean(p);
 	free(initial);
 	free(final);
