@@ -28,20 +28,14 @@
 #include <string.h>
 
 #include "heaps/heap_internal.h"
+#include "sim/words.h"
 
 #define TYPE_BIT(t) (1u << (t))
 #define ALL_TYPES 0x1fu
 #define MAX_ORDER_ALLOWED (SIM_MAX_ORDER - 1)
 #define SIZE_TEXT_MAX 64	/* longest size or number we try to read */
-#define QUOTE_MAX 40		/* user text echoed in a message, at most */
 
 /* A blank-separated word of the statement, or the value part of one. */
-struct word {
-	const char *s;
-	unsigned int len;
-	unsigned int col;	/* 1-based column of s[0] in the line */
-};
-
 enum key {
 	K_TYPE, K_ID, K_KERNEL, K_DEFER_FREE, K_ALLOW,
 	K_ORDERS, K_POOL_HIGH, K_POOL_LOW, K_UNCACHED_POOL,
@@ -55,14 +49,14 @@ struct parse_ctx {
 	unsigned int stmt_col;		/* column of `heap`: blamed for missing keys */
 	struct heap_config *cfg;
 	struct heap_parse_error *err;
-	struct word name;		/* the heap's name, kept across the type's defaults */
-	struct word seen[NKEYS];	/* each key's value, once it has been read */
+	struct sim_word name;		/* the heap's name, kept across the type's defaults */
+	struct sim_word seen[NKEYS];	/* each key's value, once it has been read */
 	bool have[NKEYS];		/* which keys the statement has given */
 	enum key key;			/* the key being read, for messages */
 };
 
 /* Reads one key's value into px->cfg; 0 or the error from fail(). */
-typedef int (*value_fn)(struct parse_ctx *px, const struct word *val);
+typedef int (*value_fn)(struct parse_ctx *px, const struct sim_word *val);
 
 struct key_desc {
 	const char *name;
@@ -119,39 +113,9 @@ void heap_config_defaults(struct heap_config *cfg, enum heap_type type)
 /* Words, messages, small values                                        */
 /* ------------------------------------------------------------------ */
 
-static bool is_blank(char c)
+static bool next_word(struct parse_ctx *px, struct sim_word *w)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The next blank-separated word from the cursor; false at the end. */
-static bool next_word(struct parse_ctx *px, struct word *w)
-{
-	const char *l = px->line;
-	unsigned int p = px->pos;
-
-	while (l[p] && is_blank(l[p]))
-		p++;
-	if (!l[p])
-		return false;
-	w->s = l + p;
-	w->col = p + 1;
-	while (l[p] && !is_blank(l[p]))
-		p++;
-	w->len = (unsigned int)(l + p - w->s);
-	px->pos = p;
-	return true;
-}
-
-static bool word_is(const struct word *w, const char *text)
-{
-	return strlen(text) == w->len && memcmp(w->s, text, w->len) == 0;
-}
-
-/* How much of @w a message quotes: long words are cut, not the message. */
-static int quote_len(const struct word *w)
-{
-	return (int)(w->len < QUOTE_MAX ? w->len : QUOTE_MAX);
+	return sim_next_word(px->line, &px->pos, w);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -169,15 +133,15 @@ static int fail(struct parse_ctx *px, unsigned int col, const char *fmt, ...)
 static const char *key_name(enum key k);
 
 /* "bad KEY 'TEXT': WHY" at the value's column. */
-static int fail_value(struct parse_ctx *px, const struct word *val,
+static int fail_value(struct parse_ctx *px, const struct sim_word *val,
 		      const char *why)
 {
 	return fail(px, val->col, "bad %s '%.*s': %s", key_name(px->key),
-		    quote_len(val), val->s, why);
+		    sim_word_quote_len(val), val->s, why);
 }
 
 /* Copies @w into @buf (NUL-terminated); false when it does not fit. */
-static bool word_copy(const struct word *w, char *buf, size_t size)
+static bool word_copy(const struct sim_word *w, char *buf, size_t size)
 {
 	if (w->len >= size)
 		return false;
@@ -210,7 +174,7 @@ static bool is_pow2(uint64_t v)
 
 /* A decimal count; the value saturates at UINT64_MAX, so "too big" is
  * still a number the caller can range-check.  False for non-digits. */
-static bool read_count(const struct word *w, uint64_t *out)
+static bool read_count(const struct sim_word *w, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -228,7 +192,7 @@ static bool read_count(const struct word *w, uint64_t *out)
 }
 
 /* A size value (sim_parse_size's syntax) of the current key. */
-static int read_size(struct parse_ctx *px, const struct word *val,
+static int read_size(struct parse_ctx *px, const struct sim_word *val,
 		     uint64_t *out)
 {
 	char text[SIZE_TEXT_MAX];
@@ -238,7 +202,7 @@ static int read_size(struct parse_ctx *px, const struct word *val,
 		ret = sim_parse_size(text, out);
 	if (ret == -ERANGE)
 		return fail(px, val->col, "%s '%.*s' is too large",
-			    key_name(px->key), quote_len(val), val->s);
+			    key_name(px->key), sim_word_quote_len(val), val->s);
 	if (ret)
 		return fail_value(px, val,
 				  "expected a size such as 4096, 0x1000 or 4K");
@@ -246,7 +210,7 @@ static int read_size(struct parse_ctx *px, const struct word *val,
 }
 
 /* A name: [A-Za-z_][A-Za-z0-9_.-]*, at most HEAP_NAME_MAX - 1 bytes. */
-static bool name_valid(const struct word *w)
+static bool name_valid(const struct sim_word *w)
 {
 	for (unsigned int i = 0; i < w->len; i++) {
 		char c = w->s[i];
@@ -261,24 +225,24 @@ static bool name_valid(const struct word *w)
 }
 
 /* "what 'x'" must be a valid name that fits in HEAP_NAME_MAX. */
-static int check_name(struct parse_ctx *px, const struct word *w,
+static int check_name(struct parse_ctx *px, const struct sim_word *w,
 		      const char *what)
 {
 	if (!name_valid(w))
 		return fail(px, w->col,
 			    "bad %s '%.*s': names are [A-Za-z_][A-Za-z0-9_.-]*",
-			    what, quote_len(w), w->s);
+			    what, sim_word_quote_len(w), w->s);
 	if (w->len >= HEAP_NAME_MAX)
 		return fail(px, w->col,
 			    "%s '%.*s' is longer than %d characters", what,
-			    quote_len(w), w->s, HEAP_NAME_MAX - 1);
+			    sim_word_quote_len(w), w->s, HEAP_NAME_MAX - 1);
 	return 0;
 }
 
 /* Splits the comma list in @val at @from: the element and the cursor
  * past its comma.  False when the list is exhausted. */
-static bool next_element(const struct word *val, unsigned int *from,
-			 struct word *el)
+static bool next_element(const struct sim_word *val, unsigned int *from,
+			 struct sim_word *el)
 {
 	unsigned int i = *from;
 
@@ -297,21 +261,21 @@ static bool next_element(const struct word *val, unsigned int *from,
 /* Values, one function per key                                         */
 /* ------------------------------------------------------------------ */
 
-static int parse_type_value(struct parse_ctx *px, const struct word *val)
+static int parse_type_value(struct parse_ctx *px, const struct sim_word *val)
 {
 	for (unsigned int t = 0; t < sizeof(type_names) / sizeof(*type_names);
 	     t++) {
-		if (word_is(val, type_names[t])) {
+		if (sim_word_is(val, type_names[t])) {
 			heap_config_defaults(px->cfg, (enum heap_type)t);
 			return 0;
 		}
 	}
 	return fail(px, val->col,
 		    "unknown heap type '%.*s' (system, system_contig, carveout, chunk or cma)",
-		    quote_len(val), val->s);
+		    sim_word_quote_len(val), val->s);
 }
 
-static int parse_id(struct parse_ctx *px, const struct word *val)
+static int parse_id(struct parse_ctx *px, const struct sim_word *val)
 {
 	uint64_t id;
 
@@ -319,12 +283,12 @@ static int parse_id(struct parse_ctx *px, const struct word *val)
 		return fail_value(px, val, "expected a number 0..31");
 	if (id >= HEAP_MAX_IDS)
 		return fail(px, val->col, "id %.*s is out of range (0..%d)",
-			    quote_len(val), val->s, HEAP_MAX_IDS - 1);
+			    sim_word_quote_len(val), val->s, HEAP_MAX_IDS - 1);
 	px->cfg->id = (unsigned int)id;
 	return 0;
 }
 
-static int parse_kernel(struct parse_ctx *px, const struct word *val)
+static int parse_kernel(struct parse_ctx *px, const struct sim_word *val)
 {
 	static const char *const names[] = { "4.9", "4.14", "4.19" };
 	static const enum heap_kernel kernels[] = {
@@ -332,32 +296,32 @@ static int parse_kernel(struct parse_ctx *px, const struct word *val)
 	};
 
 	for (unsigned int i = 0; i < 3; i++) {
-		if (word_is(val, names[i])) {
+		if (sim_word_is(val, names[i])) {
 			px->cfg->kernel = kernels[i];
 			return 0;
 		}
 	}
 	return fail(px, val->col, "unknown kernel '%.*s' (4.9, 4.14 or 4.19)",
-		    quote_len(val), val->s);
+		    sim_word_quote_len(val), val->s);
 }
 
 /* on|off into @on; an error names the key. */
-static int read_switch(struct parse_ctx *px, const struct word *val, bool *on)
+static int read_switch(struct parse_ctx *px, const struct sim_word *val, bool *on)
 {
-	if (word_is(val, "on") || word_is(val, "off")) {
-		*on = word_is(val, "on");
+	if (sim_word_is(val, "on") || sim_word_is(val, "off")) {
+		*on = sim_word_is(val, "on");
 		return 0;
 	}
 	return fail(px, val->col, "%s must be on or off, not '%.*s'",
-		    key_name(px->key), quote_len(val), val->s);
+		    key_name(px->key), sim_word_quote_len(val), val->s);
 }
 
-static int parse_defer_free(struct parse_ctx *px, const struct word *val)
+static int parse_defer_free(struct parse_ctx *px, const struct sim_word *val)
 {
 	return read_switch(px, val, &px->cfg->defer_free);
 }
 
-static int parse_uncached_pool(struct parse_ctx *px, const struct word *val)
+static int parse_uncached_pool(struct parse_ctx *px, const struct sim_word *val)
 {
 	bool on;
 	int ret = read_switch(px, val, &on);
@@ -367,19 +331,19 @@ static int parse_uncached_pool(struct parse_ctx *px, const struct word *val)
 	return ret;
 }
 
-static bool allow_listed(const struct heap_config *cfg, const struct word *w)
+static bool allow_listed(const struct heap_config *cfg, const struct sim_word *w)
 {
 	for (unsigned int i = 0; i < cfg->nallow; i++)
-		if (word_is(w, cfg->allow[i]))
+		if (sim_word_is(w, cfg->allow[i]))
 			return true;
 	return false;
 }
 
-static int parse_allow(struct parse_ctx *px, const struct word *val)
+static int parse_allow(struct parse_ctx *px, const struct sim_word *val)
 {
 	struct heap_config *cfg = px->cfg;
 	unsigned int from = 0;
-	struct word el;
+	struct sim_word el;
 	int ret;
 
 	if (val->len == 0)
@@ -390,7 +354,7 @@ static int parse_allow(struct parse_ctx *px, const struct word *val)
 			return ret;
 		if (allow_listed(cfg, &el))
 			return fail(px, el.col, "actor '%.*s' is listed twice",
-				    quote_len(&el), el.s);
+				    sim_word_quote_len(&el), el.s);
 		if (cfg->nallow == HEAP_MAX_ALLOW)
 			return fail(px, el.col,
 				    "the allow list takes at most %d actors",
@@ -402,17 +366,17 @@ static int parse_allow(struct parse_ctx *px, const struct word *val)
 }
 
 /* One element of orders=: a number 0..10 below the previous one. */
-static int parse_one_order(struct parse_ctx *px, const struct word *el,
+static int parse_one_order(struct parse_ctx *px, const struct sim_word *el,
 			   unsigned int n, unsigned int *order)
 {
 	uint64_t v;
 
 	if (!read_count(el, &v))
 		return fail(px, el->col, "bad order '%.*s': expected a number",
-			    quote_len(el), el->s);
+			    sim_word_quote_len(el), el->s);
 	if (v > MAX_ORDER_ALLOWED)
 		return fail(px, el->col, "order %.*s is over the maximum %d",
-			    quote_len(el), el->s, MAX_ORDER_ALLOWED);
+			    sim_word_quote_len(el), el->s, MAX_ORDER_ALLOWED);
 	if (n > 0 && v >= px->cfg->orders[n - 1])
 		return fail(px, el->col, "orders must decrease (8,4,0)");
 	if (n == HEAP_MAX_ORDERS)
@@ -421,11 +385,11 @@ static int parse_one_order(struct parse_ctx *px, const struct word *el,
 	return 0;
 }
 
-static int parse_orders(struct parse_ctx *px, const struct word *val)
+static int parse_orders(struct parse_ctx *px, const struct sim_word *val)
 {
 	struct heap_config *cfg = px->cfg;
 	unsigned int from = 0, n = 0;
-	struct word el;
+	struct sim_word el;
 	int ret;
 
 	while (next_element(val, &from, &el)) {
@@ -438,7 +402,7 @@ static int parse_orders(struct parse_ctx *px, const struct word *val)
 	return 0;
 }
 
-static int read_pages(struct parse_ctx *px, const struct word *val,
+static int read_pages(struct parse_ctx *px, const struct sim_word *val,
 		      unsigned long *out)
 {
 	uint64_t v;
@@ -449,17 +413,17 @@ static int read_pages(struct parse_ctx *px, const struct word *val,
 	return 0;
 }
 
-static int parse_pool_high(struct parse_ctx *px, const struct word *val)
+static int parse_pool_high(struct parse_ctx *px, const struct sim_word *val)
 {
 	return read_pages(px, val, &px->cfg->pool_high);
 }
 
-static int parse_pool_low(struct parse_ctx *px, const struct word *val)
+static int parse_pool_low(struct parse_ctx *px, const struct sim_word *val)
 {
 	return read_pages(px, val, &px->cfg->pool_low);
 }
 
-static int parse_size(struct parse_ctx *px, const struct word *val)
+static int parse_size(struct parse_ctx *px, const struct sim_word *val)
 {
 	int ret = read_size(px, val, &px->cfg->size);
 
@@ -468,7 +432,7 @@ static int parse_size(struct parse_ctx *px, const struct word *val)
 	return ret;
 }
 
-static int parse_base(struct parse_ctx *px, const struct word *val)
+static int parse_base(struct parse_ctx *px, const struct sim_word *val)
 {
 	int ret = read_size(px, val, &px->cfg->base);
 
@@ -477,12 +441,12 @@ static int parse_base(struct parse_ctx *px, const struct word *val)
 	if (px->cfg->base & (SIM_PAGE_SIZE - 1))
 		return fail(px, val->col,
 			    "base %.*s is not a multiple of the 4K page",
-			    quote_len(val), val->s);
+			    sim_word_quote_len(val), val->s);
 	px->cfg->has_base = true;
 	return 0;
 }
 
-static int parse_granule(struct parse_ctx *px, const struct word *val)
+static int parse_granule(struct parse_ctx *px, const struct sim_word *val)
 {
 	int ret = read_size(px, val, &px->cfg->granule);
 
@@ -493,7 +457,7 @@ static int parse_granule(struct parse_ctx *px, const struct word *val)
 	return ret;
 }
 
-static int parse_chunk(struct parse_ctx *px, const struct word *val)
+static int parse_chunk(struct parse_ctx *px, const struct sim_word *val)
 {
 	int ret = read_size(px, val, &px->cfg->chunk);
 
@@ -504,16 +468,16 @@ static int parse_chunk(struct parse_ctx *px, const struct word *val)
 	return ret;
 }
 
-static int parse_policy(struct parse_ctx *px, const struct word *val)
+static int parse_policy(struct parse_ctx *px, const struct sim_word *val)
 {
-	if (word_is(val, "first-fit"))
+	if (sim_word_is(val, "first-fit"))
 		px->cfg->policy = HEAP_POLICY_FIRST_FIT;
-	else if (word_is(val, "best-fit"))
+	else if (sim_word_is(val, "best-fit"))
 		px->cfg->policy = HEAP_POLICY_BEST_FIT;
 	else
 		return fail(px, val->col,
 			    "unknown policy '%.*s' (first-fit or best-fit)",
-			    quote_len(val), val->s);
+			    sim_word_quote_len(val), val->s);
 	return 0;
 }
 
@@ -545,12 +509,12 @@ static const char *key_name(enum key k)
 }
 
 /* The key called @w, or NKEYS. */
-static enum key key_lookup(const struct word *w)
+static enum key key_lookup(const struct sim_word *w)
 {
 	unsigned int k;
 
 	for (k = 0; k < NKEYS; k++)
-		if (word_is(w, keys[k].name))
+		if (sim_word_is(w, keys[k].name))
 			break;
 	return (enum key)k;
 }
@@ -562,14 +526,14 @@ static enum key key_lookup(const struct word *w)
 /* `heap NAME`: the keyword, then the heap's name. */
 static int parse_head(struct parse_ctx *px)
 {
-	struct word w;
+	struct sim_word w;
 	int ret;
 
 	if (!next_word(px, &w))
 		return fail(px, 1, "expected 'heap'");
-	if (!word_is(&w, "heap"))
+	if (!sim_word_is(&w, "heap"))
 		return fail(px, w.col, "expected 'heap', got '%.*s'",
-			    quote_len(&w), w.s);
+			    sim_word_quote_len(&w), w.s);
 	px->stmt_col = w.col;
 	if (!next_word(px, &w))
 		return fail(px, px->pos + 1, "missing heap name after 'heap'");
@@ -580,16 +544,16 @@ static int parse_head(struct parse_ctx *px)
 }
 
 /* Splits key=value; an error when there is no '=' or no key. */
-static int split_pair(struct parse_ctx *px, const struct word *w,
-		      struct word *key, struct word *val)
+static int split_pair(struct parse_ctx *px, const struct sim_word *w,
+		      struct sim_word *key, struct sim_word *val)
 {
 	const char *eq = memchr(w->s, '=', w->len);
 
 	*key = *val = *w;	/* defined even on the error path */
 	if (!eq || eq == w->s)
 		return fail(px, w->col, "expected key=value, got '%.*s'",
-			    quote_len(w), w->s);
-	*key = (struct word){ w->s, (unsigned int)(eq - w->s), w->col };
+			    sim_word_quote_len(w), w->s);
+	*key = (struct sim_word){ w->s, (unsigned int)(eq - w->s), w->col };
 	val->s = eq + 1;
 	val->len = w->len - key->len - 1;
 	val->col = w->col + key->len + 1;
@@ -600,14 +564,14 @@ static int split_pair(struct parse_ctx *px, const struct word *w,
 static int find_type(struct parse_ctx *px)
 {
 	unsigned int after_name = px->pos;
-	struct word w, key, val;
+	struct sim_word w, key, val;
 	int ret;
 
 	while (next_word(px, &w)) {
 		ret = split_pair(px, &w, &key, &val);
 		if (ret)
 			return ret;
-		if (!word_is(&key, "type"))
+		if (!sim_word_is(&key, "type"))
 			continue;
 		if (px->have[K_TYPE])
 			return fail(px, w.col, "duplicate key 'type'");
@@ -616,16 +580,16 @@ static int find_type(struct parse_ctx *px)
 	}
 	if (!px->have[K_TYPE])
 		return fail(px, px->stmt_col, "missing type= for heap '%.*s'",
-			    quote_len(&px->name), px->name.s);
+			    sim_word_quote_len(&px->name), px->name.s);
 	px->pos = after_name;
 	return 0;
 }
 
 /* Applies one key=value word of pass 2. */
-static int parse_pair(struct parse_ctx *px, const struct word *w)
+static int parse_pair(struct parse_ctx *px, const struct sim_word *w)
 {
 	const char *tname = type_names[px->cfg->type];
-	struct word key, val;
+	struct sim_word key, val;
 	enum key k;
 	int ret;
 
@@ -637,7 +601,7 @@ static int parse_pair(struct parse_ctx *px, const struct word *w)
 		return 0;
 	if (k == NKEYS)
 		return fail(px, w->col, "unknown key '%.*s' for a %s heap",
-			    quote_len(&key), key.s, tname);
+			    sim_word_quote_len(&key), key.s, tname);
 	if (!(keys[k].types & TYPE_BIT(px->cfg->type)))
 		return fail(px, w->col, "%s= does not apply to a %s heap",
 			    keys[k].name, tname);
@@ -655,7 +619,7 @@ static int parse_pair(struct parse_ctx *px, const struct word *w)
 /* Pass 2: the type first (it sets the defaults), then every key. */
 static int parse_options(struct parse_ctx *px)
 {
-	struct word w;
+	struct sim_word w;
 	int ret;
 
 	px->key = K_TYPE;
@@ -691,7 +655,7 @@ static int check_required(struct parse_ctx *px)
 /* The size must be whole units of what the heap hands out. */
 static int check_size_unit(struct parse_ctx *px)
 {
-	const struct word *val = &px->seen[K_SIZE];
+	const struct sim_word *val = &px->seen[K_SIZE];
 	const struct heap_config *cfg = px->cfg;
 	uint64_t unit = SIM_PAGE_SIZE;
 	const char *what = "page";
@@ -709,7 +673,7 @@ static int check_size_unit(struct parse_ctx *px)
 	if (cfg->size % unit)
 		return fail(px, val->col,
 			    "size %.*s is not a multiple of the %s %s",
-			    quote_len(val), val->s, size_text(unit, text),
+			    sim_word_quote_len(val), val->s, size_text(unit, text),
 			    what);
 	return 0;
 }

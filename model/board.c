@@ -19,17 +19,11 @@
 #include <string.h>
 
 #include "model/board.h"
+#include "sim/words.h"
 
-#define QUOTE_MAX 40		/* user text echoed in a message, at most */
 #define NUMBER_TEXT_MAX 64	/* longest size or count we try to read */
 
 /* A blank-separated word of a statement. */
-struct word {
-	const char *s;
-	unsigned int len;
-	unsigned int col;	/* 1-based column of s[0] */
-};
-
 /* The statement being read: its text, a cursor and where errors go. */
 struct stmt {
 	const char *line;	/* comment already cut off */
@@ -43,39 +37,9 @@ struct stmt {
 /* Words and messages                                                   */
 /* ------------------------------------------------------------------ */
 
-static bool is_blank(char c)
+static bool next_word(struct stmt *st, struct sim_word *w)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The next word after the cursor; false at the end of the statement. */
-static bool next_word(struct stmt *st, struct word *w)
-{
-	const char *l = st->line;
-	unsigned int p = st->pos;
-
-	while (l[p] && is_blank(l[p]))
-		p++;
-	if (!l[p])
-		return false;
-	w->s = l + p;
-	w->col = p + 1;
-	while (l[p] && !is_blank(l[p]))
-		p++;
-	w->len = (unsigned int)(l + p - w->s);
-	st->pos = p;
-	return true;
-}
-
-static bool word_is(const struct word *w, const char *text)
-{
-	return strlen(text) == w->len && memcmp(w->s, text, w->len) == 0;
-}
-
-/* How much of @w a message quotes: long words are cut, not the message. */
-static int quote_len(const struct word *w)
-{
-	return (int)(w->len < QUOTE_MAX ? w->len : QUOTE_MAX);
+	return sim_next_word(st->line, &st->pos, w);
 }
 
 /* The column just past the last word read: where a missing word goes. */
@@ -97,7 +61,7 @@ static int fail(struct stmt *st, unsigned int col, const char *fmt, ...)
 }
 
 /* Copies @w into @buf (NUL-terminated); false when it does not fit. */
-static bool word_copy(const struct word *w, char *buf, size_t size)
+static bool word_copy(const struct sim_word *w, char *buf, size_t size)
 {
 	if (w->len >= size)
 		return false;
@@ -107,7 +71,7 @@ static bool word_copy(const struct word *w, char *buf, size_t size)
 }
 
 /* A name: [A-Za-z_][A-Za-z0-9_.-]*, as SCENARIO.md spells names. */
-static bool name_valid(const struct word *w)
+static bool name_valid(const struct sim_word *w)
 {
 	for (unsigned int i = 0; i < w->len; i++) {
 		char c = w->s[i];
@@ -122,41 +86,41 @@ static bool name_valid(const struct word *w)
 }
 
 /* "bad WHAT 'x'" unless @w is a name that fits in HEAP_NAME_MAX. */
-static int check_name(struct stmt *st, const struct word *w, const char *what)
+static int check_name(struct stmt *st, const struct sim_word *w, const char *what)
 {
 	if (!name_valid(w))
 		return fail(st, w->col,
 			    "bad %s '%.*s': names are [A-Za-z_][A-Za-z0-9_.-]*",
-			    what, quote_len(w), w->s);
+			    what, sim_word_quote_len(w), w->s);
 	if (w->len >= HEAP_NAME_MAX)
 		return fail(st, w->col, "%s '%.*s' is longer than %d characters",
-			    what, quote_len(w), w->s, HEAP_NAME_MAX - 1);
+			    what, sim_word_quote_len(w), w->s, HEAP_NAME_MAX - 1);
 	return 0;
 }
 
 /* Nothing may follow the statement's last word. */
 static int expect_end(struct stmt *st, const char *stmt_name)
 {
-	struct word w;
+	struct sim_word w;
 
 	if (!next_word(st, &w))
 		return 0;
 	return fail(st, w.col, "unexpected '%.*s' at the end of the %s statement",
-		    quote_len(&w), w.s, stmt_name);
+		    sim_word_quote_len(&w), w.s, stmt_name);
 }
 
 /* An error unless this is the statement's first occurrence. */
-static int check_once(struct stmt *st, const struct word *kw,
+static int check_once(struct stmt *st, const struct sim_word *kw,
 		      unsigned int first_line)
 {
 	if (!first_line)
 		return 0;
 	return fail(st, kw->col, "duplicate '%.*s' statement (the first is on line %u)",
-		    quote_len(kw), kw->s, first_line);
+		    sim_word_quote_len(kw), kw->s, first_line);
 }
 
 /* A size (sim_parse_size's syntax) called @what. */
-static int read_size(struct stmt *st, const struct word *w, const char *what,
+static int read_size(struct stmt *st, const struct sim_word *w, const char *what,
 		     uint64_t *out)
 {
 	char text[NUMBER_TEXT_MAX];
@@ -166,17 +130,17 @@ static int read_size(struct stmt *st, const struct word *w, const char *what,
 		ret = sim_parse_size(text, out);
 	if (ret == -ERANGE)
 		return fail(st, w->col, "%s '%.*s' is too large", what,
-			    quote_len(w), w->s);
+			    sim_word_quote_len(w), w->s);
 	if (ret)
 		return fail(st, w->col,
 			    "bad %s '%.*s': expected a size such as 4096, 0x1000 or 4K",
-			    what, quote_len(w), w->s);
+			    what, sim_word_quote_len(w), w->s);
 	return 0;
 }
 
 /* A size that must be a whole number of pages, and more than 0 unless
  * @zero_ok. */
-static int read_pages_size(struct stmt *st, const struct word *w,
+static int read_pages_size(struct stmt *st, const struct sim_word *w,
 			   const char *what, bool zero_ok, uint64_t *out)
 {
 	int ret = read_size(st, w, what, out);
@@ -187,19 +151,19 @@ static int read_pages_size(struct stmt *st, const struct word *w,
 		return fail(st, w->col, "%s must be more than 0", what);
 	if (*out & (SIM_PAGE_SIZE - 1))
 		return fail(st, w->col, "%s %.*s is not a multiple of the 4K page",
-			    what, quote_len(w), w->s);
+			    what, sim_word_quote_len(w), w->s);
 	return 0;
 }
 
 /* Splits key=value; false when there is no '=' or no key. */
-static bool split_pair(const struct word *w, struct word *key,
-		       struct word *val)
+static bool split_pair(const struct sim_word *w, struct sim_word *key,
+		       struct sim_word *val)
 {
 	const char *eq = memchr(w->s, '=', w->len);
 
 	if (!eq || eq == w->s)
 		return false;
-	*key = (struct word){ w->s, (unsigned int)(eq - w->s), w->col };
+	*key = (struct sim_word){ w->s, (unsigned int)(eq - w->s), w->col };
 	val->s = eq + 1;
 	val->len = w->len - key->len - 1;
 	val->col = w->col + key->len + 1;
@@ -210,24 +174,24 @@ static bool split_pair(const struct word *w, struct word *key,
 /* ram SIZE [base=ADDR]                                                 */
 /* ------------------------------------------------------------------ */
 
-static int parse_ram_base(struct stmt *st, const struct word *w,
+static int parse_ram_base(struct stmt *st, const struct sim_word *w,
 			  uint64_t *base)
 {
-	struct word key, val;
+	struct sim_word key, val;
 
-	if (!split_pair(w, &key, &val) || !word_is(&key, "base"))
+	if (!split_pair(w, &key, &val) || !sim_word_is(&key, "base"))
 		return fail(st, w->col, "expected base=ADDR after the ram size, got '%.*s'",
-			    quote_len(w), w->s);
+			    sim_word_quote_len(w), w->s);
 	if (val.len == 0)
 		return fail(st, val.col, "missing value after 'base='");
 	return read_pages_size(st, &val, "base", true, base);
 }
 
-static int parse_ram(struct stmt *st, const struct word *kw)
+static int parse_ram(struct stmt *st, const struct sim_word *kw)
 {
 	struct kion_board *b = st->b;
 	uint64_t size, base = 0;
-	struct word w;
+	struct sim_word w;
 	int ret = check_once(st, kw, b->ram_line);
 
 	if (ret)
@@ -284,24 +248,24 @@ static enum kion_kernel default_kernel(enum kion_abi abi)
 	return abi == KION_ABI_MODERN ? KION_KERNEL_4_19 : KION_KERNEL_4_9_337;
 }
 
-static int parse_abi(struct stmt *st, const struct word *kw)
+static int parse_abi(struct stmt *st, const struct sim_word *kw)
 {
 	struct kion_board *b = st->b;
 	enum kion_abi abi;
-	struct word w;
+	struct sim_word w;
 	int ret = check_once(st, kw, b->abi_line);
 
 	if (ret)
 		return ret;
 	if (!next_word(st, &w))
 		return fail(st, end_col(st), "missing ABI after 'abi' (legacy or modern)");
-	if (word_is(&w, "legacy"))
+	if (sim_word_is(&w, "legacy"))
 		abi = KION_ABI_LEGACY;
-	else if (word_is(&w, "modern"))
+	else if (sim_word_is(&w, "modern"))
 		abi = KION_ABI_MODERN;
 	else
 		return fail(st, w.col, "unknown ABI '%.*s' (legacy or modern)",
-			    quote_len(&w), w.s);
+			    sim_word_quote_len(&w), w.s);
 	if (b->kernel_line && b->kion.abi != abi)
 		return fail(st, w.col,
 			    "abi %s contradicts 'kernel %s' on line %u, whose ION is %s",
@@ -317,8 +281,8 @@ static int parse_abi(struct stmt *st, const struct word *kw)
 	return 1;
 }
 
-static int parse_kernel(struct stmt *st, const struct word *kw,
-			const struct word *ver)
+static int parse_kernel(struct stmt *st, const struct sim_word *kw,
+			const struct sim_word *ver)
 {
 	struct kion_board *b = st->b;
 	unsigned int i;
@@ -327,12 +291,12 @@ static int parse_kernel(struct stmt *st, const struct word *kw,
 	if (ret)
 		return ret;
 	for (i = 0; i < NKERNELS; i++)
-		if (word_is(ver, kernels[i].name))
+		if (sim_word_is(ver, kernels[i].name))
 			break;
 	if (i == NKERNELS)
 		return fail(st, ver->col,
 			    "unknown kernel '%.*s' (4.4, 4.9.45, 4.9.337 or 4.19)",
-			    quote_len(ver), ver->s);
+			    sim_word_quote_len(ver), ver->s);
 	if (b->abi_line && kernels[i].abi != b->kion.abi)
 		return fail(st, ver->col,
 			    "kernel %s has the %s ION ABI, but line %u says 'abi %s'",
@@ -352,7 +316,7 @@ static int parse_kernel(struct stmt *st, const struct word *kw,
 /* ------------------------------------------------------------------ */
 
 /* A decimal count, saturating so that "too big" is still range-checked. */
-static bool read_count(const struct word *w, uint64_t *out)
+static bool read_count(const struct sim_word *w, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -369,10 +333,10 @@ static bool read_count(const struct word *w, uint64_t *out)
 	return true;
 }
 
-static int parse_nofile(struct stmt *st, const struct word *kw)
+static int parse_nofile(struct stmt *st, const struct sim_word *kw)
 {
 	struct kion_board *b = st->b;
-	struct word w;
+	struct sim_word w;
 	uint64_t n;
 	int ret = check_once(st, kw, b->nofile_line);
 
@@ -382,11 +346,11 @@ static int parse_nofile(struct stmt *st, const struct word *kw)
 		return fail(st, end_col(st), "missing fd limit after 'nofile'");
 	if (!read_count(&w, &n))
 		return fail(st, w.col, "bad nofile '%.*s': expected a number",
-			    quote_len(&w), w.s);
+			    sim_word_quote_len(&w), w.s);
 	/* fds 0-2 are always open, so fewer than 3 could not even boot. */
 	if (n < 3 || n > KION_NOFILE_MAX)
 		return fail(st, w.col, "nofile %.*s is out of range (3..%d)",
-			    quote_len(&w), w.s, KION_NOFILE_MAX);
+			    sim_word_quote_len(&w), w.s, KION_NOFILE_MAX);
 	ret = expect_end(st, "nofile");
 	if (ret)
 		return ret;
@@ -400,16 +364,16 @@ static int parse_nofile(struct stmt *st, const struct word *kw)
 /* ------------------------------------------------------------------ */
 
 static const struct kion_board_dmaheap *dmaheap_find(const struct kion_board *b,
-						     const struct word *name)
+						     const struct sim_word *name)
 {
 	for (unsigned int i = 0; i < b->ndmaheaps; i++)
-		if (word_is(name, b->dmaheaps[i].name))
+		if (sim_word_is(name, b->dmaheaps[i].name))
 			return &b->dmaheaps[i];
 	return NULL;
 }
 
 /* The NAME word: valid, new, and with room left for it. */
-static int check_dmaheap_name(struct stmt *st, const struct word *name)
+static int check_dmaheap_name(struct stmt *st, const struct sim_word *name)
 {
 	const struct kion_board_dmaheap *dup;
 	int ret = check_name(st, name, "dmaheap name");
@@ -419,7 +383,7 @@ static int check_dmaheap_name(struct stmt *st, const struct word *name)
 	dup = dmaheap_find(st->b, name);
 	if (dup)
 		return fail(st, name->col, "duplicate dmaheap '%.*s' (the first is on line %u)",
-			    quote_len(name), name->s, dup->line);
+			    sim_word_quote_len(name), name->s, dup->line);
 	if (st->b->ndmaheaps == KION_MAX_DMAHEAPS)
 		return fail(st, name->col, "too many dmaheap nodes (at most %d)",
 			    KION_MAX_DMAHEAPS);
@@ -427,25 +391,25 @@ static int check_dmaheap_name(struct stmt *st, const struct word *name)
 }
 
 /* The heap=HEAPNAME word, into @target. */
-static int parse_dmaheap_target(struct stmt *st, struct word *target)
+static int parse_dmaheap_target(struct stmt *st, struct sim_word *target)
 {
-	struct word w, key;
+	struct sim_word w, key;
 
 	if (!next_word(st, &w))
 		return fail(st, end_col(st), "missing heap=HEAPNAME after the dmaheap name");
-	if (!split_pair(&w, &key, target) || !word_is(&key, "heap"))
+	if (!split_pair(&w, &key, target) || !sim_word_is(&key, "heap"))
 		return fail(st, w.col, "expected heap=HEAPNAME, got '%.*s'",
-			    quote_len(&w), w.s);
+			    sim_word_quote_len(&w), w.s);
 	if (target->len == 0)
 		return fail(st, target->col, "missing value after 'heap='");
 	return check_name(st, target, "heap name");
 }
 
-static int parse_dmaheap(struct stmt *st, const struct word *kw)
+static int parse_dmaheap(struct stmt *st, const struct sim_word *kw)
 {
 	struct kion_board *b = st->b;
 	struct kion_board_dmaheap *node;
-	struct word name, target;
+	struct sim_word name, target;
 	int ret;
 
 	if (!next_word(st, &name))
@@ -474,7 +438,7 @@ static int parse_dmaheap(struct stmt *st, const struct word *kw)
  * word after the name is a key=value pair. */
 static void scan_heap_words(struct stmt *st, struct kion_board_heap_src *src)
 {
-	struct word w, key, val;
+	struct sim_word w, key, val;
 
 	src->base_col = 0;
 	src->has_kernel = false;
@@ -482,15 +446,15 @@ static void scan_heap_words(struct stmt *st, struct kion_board_heap_src *src)
 	while (next_word(st, &w)) {
 		if (!split_pair(&w, &key, &val))
 			continue;
-		if (word_is(&key, "base"))
+		if (sim_word_is(&key, "base"))
 			src->base_col = w.col;
-		else if (word_is(&key, "kernel"))
+		else if (sim_word_is(&key, "kernel"))
 			src->has_kernel = true;
 	}
 }
 
 /* Puts the cursor just after the `heap` keyword @kw. */
-static void rewind_to_name(struct stmt *st, const struct word *kw)
+static void rewind_to_name(struct stmt *st, const struct sim_word *kw)
 {
 	st->pos = kw->col - 1 + kw->len;
 }
@@ -498,24 +462,24 @@ static void rewind_to_name(struct stmt *st, const struct word *kw)
 /* The column of the heap's name (@key NULL) or of @key's value; the
  * keyword's column if the word is absent.  Only for a statement that
  * heap_config_parse accepted. */
-static unsigned int heap_word_col(struct stmt *st, const struct word *kw,
+static unsigned int heap_word_col(struct stmt *st, const struct sim_word *kw,
 				  const char *key)
 {
-	struct word w, k, val;
+	struct sim_word w, k, val;
 
 	rewind_to_name(st, kw);
 	next_word(st, &w);
 	if (!key)
 		return w.col;
 	while (next_word(st, &w))
-		if (split_pair(&w, &k, &val) && word_is(&k, key))
+		if (split_pair(&w, &k, &val) && sim_word_is(&k, key))
 			return val.col;
 	return kw->col;
 }
 
 /* Why heap_board_add refused @cfg: a name or id another heap has (blamed
  * on this statement's word), or a full board. */
-static int heap_clash(struct stmt *st, const struct word *kw,
+static int heap_clash(struct stmt *st, const struct sim_word *kw,
 		      const struct heap_config *cfg)
 {
 	const struct heap_board *board = &st->b->heaps;
@@ -535,7 +499,7 @@ static int heap_clash(struct stmt *st, const struct word *kw,
 	return fail(st, kw->col, "too many heaps (at most %d)", HEAP_MAX_HEAPS);
 }
 
-static int parse_heap(struct stmt *st, const struct word *kw)
+static int parse_heap(struct stmt *st, const struct sim_word *kw)
 {
 	struct kion_board *b = st->b;
 	unsigned int idx = b->heaps.n;
@@ -564,9 +528,9 @@ static bool is_digit(char c)
 
 /* `kernel VERSION` is ours; `kernel drain HEAP` and the like are steps
  * of the scenario's kernel actor, left to the scenario parser. */
-static int parse_kernel_line(struct stmt *st, const struct word *kw)
+static int parse_kernel_line(struct stmt *st, const struct sim_word *kw)
 {
-	struct word ver;
+	struct sim_word ver;
 
 	if (!next_word(st, &ver))
 		return fail(st, end_col(st),
@@ -580,21 +544,21 @@ static int parse_kernel_line(struct stmt *st, const struct word *kw)
  * kion_board_parse_line. */
 static int parse_statement(struct stmt *st)
 {
-	struct word kw;
+	struct sim_word kw;
 
 	if (!next_word(st, &kw))
 		return 0;
-	if (word_is(&kw, "ram"))
+	if (sim_word_is(&kw, "ram"))
 		return parse_ram(st, &kw);
-	if (word_is(&kw, "abi"))
+	if (sim_word_is(&kw, "abi"))
 		return parse_abi(st, &kw);
-	if (word_is(&kw, "kernel"))
+	if (sim_word_is(&kw, "kernel"))
 		return parse_kernel_line(st, &kw);
-	if (word_is(&kw, "heap"))
+	if (sim_word_is(&kw, "heap"))
 		return parse_heap(st, &kw);
-	if (word_is(&kw, "dmaheap"))
+	if (sim_word_is(&kw, "dmaheap"))
 		return parse_dmaheap(st, &kw);
-	if (word_is(&kw, "nofile"))
+	if (sim_word_is(&kw, "nofile"))
 		return parse_nofile(st, &kw);
 	return 0;
 }
@@ -824,7 +788,12 @@ void kion_board_error_print(FILE *out, const char *filename,
 
 /* The first word of the line at @line (which ends at its newline), or
  * false when there is none before a comment. */
-static bool first_word(const char *line, struct word *w)
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool first_word(const char *line, struct sim_word *w)
 {
 	size_t len = line_length(line), p = 0, end;
 
@@ -835,7 +804,7 @@ static bool first_word(const char *line, struct word *w)
 	end = p;
 	while (end < len && !is_blank(line[end]) && line[end] != '#')
 		end++;
-	*w = (struct word){ line + p, (unsigned int)(end - p),
+	*w = (struct sim_word){ line + p, (unsigned int)(end - p),
 			    (unsigned int)p + 1 };
 	return true;
 }
@@ -845,7 +814,7 @@ static int parse_text_line(struct kion_board *b, const char *line,
 			   unsigned int lineno, struct kion_board_error *err)
 {
 	struct heap_parse_error perr;
-	struct word w;
+	struct sim_word w;
 	int ret = kion_board_parse_line(b, line, lineno, &perr);
 
 	if (ret < 0)
@@ -853,7 +822,7 @@ static int parse_text_line(struct kion_board *b, const char *line,
 	if (ret == 0 && first_word(line, &w))
 		return board_fail(err, lineno, w.col,
 				  "'%.*s' is not a machine statement (ram, abi, kernel, heap, dmaheap or nofile)",
-				  quote_len(&w), w.s);
+				  sim_word_quote_len(&w), w.s);
 	return 0;
 }
 

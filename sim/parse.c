@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "sim/sim_internal.h"
+#include "sim/words.h"
 
 static int digit_value(char c, unsigned int base)
 {
@@ -63,4 +64,26 @@ int sim_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool sim_next_word(const char *line, unsigned int *pos, struct sim_word *w)
+{
+	unsigned int p = *pos;
+
+	while (line[p] && is_blank(line[p]))
+		p++;
+	if (!line[p])
+		return false;
+	w->s = line + p;
+	w->col = p + 1;
+	while (line[p] && !is_blank(line[p]))
+		p++;
+	w->len = (unsigned int)(line + p - w->s);
+	*pos = p;
+	return true;
 }
