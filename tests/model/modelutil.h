@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ionsim/uapi/dma-buf.h"
 #include "ionsim/uapi/ion.h"
@@ -252,6 +253,30 @@ static inline struct sim_vma *mt_mmap(struct sim_proc *p, int fd, uint64_t len,
 
 	ck_assert_int_eq(sim_mmap(p, fd, len, prot, SIM_MAP_SHARED, 0, &vma), 0);
 	return vma;
+}
+
+
+/* A host page no copy can touch (PROT_NONE): EFAULT both ways.  Give it
+ * back with munmap(p, 4096). */
+static inline void *mt_bad_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+/* A read-only host page holding @len bytes of @src: an ioctl's copy in
+ * works and its copy back faults.  Give it back with munmap(p, 4096). */
+static inline void *mt_ro_page(const void *src, size_t len)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	memcpy(p, src, len);
+	ck_assert_int_eq(mprotect(p, 4096, PROT_READ), 0);
+	return p;
 }
 
 #endif /* IONSIM_TESTS_MODELUTIL_H */

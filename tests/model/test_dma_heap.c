@@ -23,28 +23,6 @@
 
 /* ---- user memory and calls ---------------------------------------------- */
 
-/* A host page that no copy can touch (PROT_NONE): EFAULT both ways. */
-static void *bad_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	return p;
-}
-
-/* A read-only host page holding @len bytes of @src: copy in works, copy
- * back faults.  Give it back with munmap(p, 4096). */
-static void *ro_page(const void *src, size_t len)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	memcpy(p, src, len);
-	ck_assert_int_eq(mprotect(p, 4096, PROT_READ), 0);
-	return p;
-}
-
 /* A world with the default board, nodes "system" and "cma" as a 5.10
  * kernel has them, and one process "app" with the system node open. */
 struct fixture {
@@ -330,7 +308,7 @@ START_TEST(alloc_copy_back_efault_leaks_the_fd)
 	struct fixture f;
 	struct dma_heap_allocation_data a = { .len = 8192,
 					      .fd_flags = O_RDWR | O_CLOEXEC };
-	void *ro = ro_page(&a, sizeof(a));
+	void *ro = mt_ro_page(&a, sizeof(a));
 
 	setup(&f);
 	ck_assert_int_eq(mt_ioctl(f.p, f.sys, DMA_HEAP_IOCTL_ALLOC, ro), -EFAULT);
@@ -350,7 +328,7 @@ START_TEST(refused_alloc_is_still_copied_back)
 {
 	struct fixture f;
 	struct dma_heap_allocation_data a = { .len = 4096, .fd = 1 };
-	void *ro = ro_page(&a, sizeof(a));
+	void *ro = mt_ro_page(&a, sizeof(a));
 
 	setup(&f);
 	ck_assert_int_eq(mt_ioctl(f.p, f.sys, DMA_HEAP_IOCTL_ALLOC, ro), -EFAULT);
@@ -365,7 +343,7 @@ END_TEST
 START_TEST(alloc_copy_in_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f);
 	ck_assert_int_eq(mt_ioctl(f.p, f.sys, DMA_HEAP_IOCTL_ALLOC, NULL),

@@ -24,15 +24,6 @@
 
 /* ---- user memory and calls ---------------------------------------------- */
 
-/* A host page that no copy can touch (PROT_NONE): EFAULT both ways. */
-static void *bad_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	return p;
-}
-
 /* A world with one process "app", its /dev/ion and its /dev/ion-test. */
 struct fixture {
 	struct mt_world w;
@@ -340,7 +331,7 @@ END_TEST
 START_TEST(kernel_mapping_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 	int fd;
 
 	setup(&f);
@@ -528,7 +519,7 @@ START_TEST(dma_mapping_efault)
 {
 	struct fixture f;
 	struct kion_dmabuf *db;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 	int fd;
 
 	setup(&f);

@@ -23,28 +23,6 @@
 
 /* ---- user memory helpers ------------------------------------------- */
 
-/* A host page that no copy can touch (PROT_NONE): EFAULT both ways. */
-static void *bad_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	return p;
-}
-
-/* A read-only host page holding @len bytes of @src: copy in works, copy
- * back faults.  Give it back with munmap(p, 4096). */
-static void *ro_page(const void *src, size_t len)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	memcpy(p, src, len);
-	ck_assert_int_eq(mprotect(p, 4096, PROT_READ), 0);
-	return p;
-}
-
 /* A world with one process "app" and its /dev/ion fd. */
 struct fixture {
 	struct mt_world w;
@@ -244,7 +222,7 @@ END_TEST
 START_TEST(alloc_unmapped_arg_is_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f, KION_KERNEL_4_9_337);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_ALLOC, bad), -EFAULT);
@@ -383,7 +361,7 @@ START_TEST(free_never_copies_back)
 
 	setup(&f, KION_KERNEL_4_9_337);
 	d.handle = mt_alloc_ok(f.p, f.ion, 4096, MT_MASK(MT_SYSTEM));
-	ro = ro_page(&d, sizeof(d));
+	ro = mt_ro_page(&d, sizeof(d));
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_FREE, ro), 0);
 	ck_assert_uint_eq(mt_client(f.p, f.ion)->nhandles, 0);
 	mt_shutdown(&f.w);
@@ -395,7 +373,7 @@ END_TEST
 START_TEST(free_unmapped_arg_is_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f, KION_KERNEL_4_9_337);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_FREE, bad), -EFAULT);
@@ -461,7 +439,7 @@ START_TEST(share_unknown_handle_is_einval)
 {
 	struct fixture f;
 	struct ion_fd_data d = { .handle = 5, .fd = 0 };
-	void *ro = ro_page(&d, sizeof(d));
+	void *ro = mt_ro_page(&d, sizeof(d));
 
 	setup(&f, KION_KERNEL_4_9_337);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_SHARE, ro), -EINVAL);
@@ -505,7 +483,7 @@ START_TEST(share_copy_back_efault_keeps_fd)
 
 	setup(&f, KION_KERNEL_4_9_337);
 	d.handle = mt_alloc_ok(f.p, f.ion, 4096, MT_MASK(MT_SYSTEM));
-	ro = ro_page(&d, sizeof(d));
+	ro = mt_ro_page(&d, sizeof(d));
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_SHARE, ro), -EFAULT);
 	ck_assert_uint_eq(f.w.dev->ndmabufs, 1);
 	ck_assert_ptr_nonnull(kion_dmabuf_from_file(sim_fd_peek(f.p, 4)));
@@ -608,7 +586,7 @@ END_TEST
 START_TEST(import_unmapped_arg_is_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f, KION_KERNEL_4_9_337);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_IMPORT, bad), -EFAULT);
@@ -720,7 +698,7 @@ START_TEST(sync_checks_the_fd_only)
 	setup(&f, KION_KERNEL_4_9_337);
 	d.fd = mt_share_ok(f.p, f.ion, mt_alloc_ok(f.p, f.ion, 4096,
 						   MT_MASK(MT_SYSTEM)));
-	ro = ro_page(&d, sizeof(d));
+	ro = mt_ro_page(&d, sizeof(d));
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_SYNC, ro), 0);
 	d.fd = 77;
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_SYNC, &d), -EBADF);
@@ -890,7 +868,7 @@ START_TEST(query_unwritable_list_is_efault)
 {
 	struct fixture f;
 	struct ion_heap_query q = { .cnt = 3 };
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	q.heaps = (uintptr_t)bad;
 	setup(&f, KION_KERNEL_4_9_337);
@@ -939,7 +917,7 @@ END_TEST
 START_TEST(size_too_big_is_einval_before_enotty)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f, KION_KERNEL_4_9_337);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, _IOWR('I', 0x50, char[33]), bad),
@@ -976,7 +954,7 @@ END_TEST
 START_TEST(unknown_cmd_copies_in_first)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f, KION_KERNEL_4_9_337);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, _IOWR('X', 1, int), bad), -EFAULT);

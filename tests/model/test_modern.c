@@ -23,28 +23,6 @@
 
 /* ---- user memory and calls ---------------------------------------------- */
 
-/* A host page that no copy can touch (PROT_NONE): EFAULT both ways. */
-static void *bad_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	return p;
-}
-
-/* A read-only host page holding @len bytes of @src: copy in works, copy
- * back faults.  Give it back with munmap(p, 4096). */
-static void *ro_page(const void *src, size_t len)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	memcpy(p, src, len);
-	ck_assert_int_eq(mprotect(p, 4096, PROT_READ), 0);
-	return p;
-}
-
 /* A world with the modern ABI, one process "app" and its /dev/ion fd. */
 struct fixture {
 	struct mt_world w;
@@ -292,7 +270,7 @@ START_TEST(alloc_copy_back_efault_leaks_the_fd)
 	struct fixture f;
 	struct ion_new_allocation_data a = { .len = 8192,
 					     .heap_id_mask = MT_MASK(MT_SYSTEM) };
-	void *ro = ro_page(&a, sizeof(a));
+	void *ro = mt_ro_page(&a, sizeof(a));
 
 	setup(&f);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_NEW_ALLOC, ro), -EFAULT);
@@ -312,7 +290,7 @@ END_TEST
 START_TEST(alloc_copy_in_efault_allocates_nothing)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_NEW_ALLOC, NULL), -EFAULT);
@@ -416,7 +394,7 @@ END_TEST
 START_TEST(legacy_free_with_a_bad_pointer_is_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 
 	setup(&f);
 	ck_assert_int_eq(mt_ioctl(f.p, f.ion, ION_IOC_FREE, NULL), -EFAULT);
@@ -593,7 +571,7 @@ END_TEST
 START_TEST(heap_query_bad_list_is_efault)
 {
 	struct fixture f;
-	void *bad = bad_page();
+	void *bad = mt_bad_page();
 	struct ion_heap_query q = { .cnt = 5, .heaps = (uintptr_t)bad };
 
 	setup(&f);
@@ -610,13 +588,13 @@ START_TEST(heap_query_copy_back_efault)
 	struct fixture f;
 	struct ion_heap_data hd[1];
 	struct ion_heap_query q = { .cnt = 0 };
-	void *ro = ro_page(&q, sizeof(q));
+	void *ro = mt_ro_page(&q, sizeof(q));
 	void *ro_einval;
 
 	setup(&f);
 	ck_assert_int_eq(query(f.p, f.ion, ro), -EFAULT);
 	q.heaps = (uintptr_t)hd;	/* cnt 0 with a list: EINVAL */
-	ro_einval = ro_page(&q, sizeof(q));
+	ro_einval = mt_ro_page(&q, sizeof(q));
 	ck_assert_int_eq(query(f.p, f.ion, ro_einval), -EFAULT);
 	mt_shutdown(&f.w);
 	munmap(ro, 4096);
