@@ -15,47 +15,16 @@
 #include <string.h>
 
 #include "ionsim/heap.h"
-#include "testlib.h"
+#include "heaputil.h"
 
 #define P 4096ULL			/* one page, one granule */
 #define MB (1ULL << 20)
 #define BASE 0x80000000ULL		/* outside RAM: extra memory */
 
-struct rig {
-	struct sim_machine *m;
-	struct heap *heap;
-};
-
-static void rig_up(struct rig *r, const char *line)
-{
-	struct heap_board board = { .n = 0 };
-	struct heap_parse_error perr;
-	struct heap_config cfg;
-	struct sim_config sc;
-	int err = 0, bad = 0;
-
-	ck_assert_msg(heap_config_parse(line, &cfg, &perr) == 0, "%s: %s",
-		      line, perr.msg);
-	ck_assert_int_eq(heap_board_add(&board, &cfg), 0);
-	sim_config_default(&sc);
-	ck_assert_int_eq(heap_board_reserve(&board, &sc, &bad), 0);
-	r->m = test_boot(&sc);
-	r->heap = heap_create(r->m, &cfg, &err);
-	ck_assert_msg(r->heap != NULL, "heap_create: %d", err);
-}
-
-static void rig_down(struct rig *r)
-{
-	ck_assert_int_eq(heap_validate(r->heap, stderr), 0);
-	ck_assert_int_eq(heap_destroy(r->heap), 0);
-	test_shutdown(r->m);
-}
-
 static int alloc_align(struct rig *r, struct heap_buffer *b, uint64_t len,
 		       uint64_t align)
 {
-	memset(b, 0, sizeof(*b));
-	return heap_buffer_alloc(r->heap, b, len, len, align, 0);
+	return rig_alloc(r, b, len, len, align);
 }
 
 static int alloc(struct rig *r, struct heap_buffer *b, uint64_t len)

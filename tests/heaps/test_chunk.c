@@ -16,52 +16,15 @@
 #include <string.h>
 
 #include "ionsim/heap.h"
-#include "testlib.h"
+#include "heaputil.h"
 
 #define K 1024ULL
 #define MB (1ULL << 20)
 #define BASE 0x80000000ULL		/* outside RAM: extra memory */
 
-struct rig {
-	struct sim_machine *m;
-	struct heap *heap;
-};
-
-static void rig_up(struct rig *r, const char *line)
-{
-	struct heap_board board = { .n = 0 };
-	struct heap_parse_error perr;
-	struct heap_config cfg;
-	struct sim_config sc;
-	int err = 0, bad = 0;
-
-	ck_assert_msg(heap_config_parse(line, &cfg, &perr) == 0, "%s: %s",
-		      line, perr.msg);
-	ck_assert_int_eq(heap_board_add(&board, &cfg), 0);
-	sim_config_default(&sc);
-	ck_assert_int_eq(heap_board_reserve(&board, &sc, &bad), 0);
-	r->m = test_boot(&sc);
-	r->heap = heap_create(r->m, &cfg, &err);
-	ck_assert_msg(r->heap != NULL, "heap_create: %d", err);
-}
-
-static void rig_down(struct rig *r)
-{
-	ck_assert_int_eq(heap_validate(r->heap, stderr), 0);
-	ck_assert_int_eq(heap_destroy(r->heap), 0);
-	test_shutdown(r->m);
-}
-
-static int alloc_req(struct rig *r, struct heap_buffer *b, uint64_t len,
-		     uint64_t requested, uint64_t align)
-{
-	memset(b, 0, sizeof(*b));
-	return heap_buffer_alloc(r->heap, b, len, requested, align, 0);
-}
-
 static int alloc(struct rig *r, struct heap_buffer *b, uint64_t len)
 {
-	return alloc_req(r, b, len, len, 0);
+	return rig_alloc(r, b, len, len, 0);
 }
 
 static void metrics(struct rig *r, struct heap_metrics *mt)
@@ -81,7 +44,7 @@ START_TEST(twenty_k_in_16k_chunks_takes_two)
 	struct rig r;
 
 	rig_up(&r, "heap k type=chunk id=3 size=4M chunk=16K base=0x80000000");
-	ck_assert_int_eq(alloc_req(&r, &b, 20 * K, 20000, 0), 0);
+	ck_assert_int_eq(rig_alloc(&r, &b, 20 * K, 20000, 0), 0);
 	ck_assert_uint_eq(b.size, 20480);
 	ck_assert_uint_eq(b.allocated, 32 * K);
 	ck_assert_uint_eq(b.nruns, 2);
@@ -142,7 +105,7 @@ START_TEST(waste_is_allocated_minus_requested)
 	struct rig r;
 
 	rig_up(&r, "heap k type=chunk id=3 size=1M chunk=64K defer_free=off");
-	ck_assert_int_eq(alloc_req(&r, &a, 4 * K, 100, 0), 0);
+	ck_assert_int_eq(rig_alloc(&r, &a, 4 * K, 100, 0), 0);
 	ck_assert_uint_eq(a.allocated, 64 * K);
 	ck_assert_int_eq(alloc(&r, &b, 68 * K), 0);
 	ck_assert_uint_eq(b.allocated, 128 * K);
@@ -168,9 +131,9 @@ START_TEST(align_above_the_chunk_is_einval)
 	struct rig r;
 
 	rig_up(&r, "heap k type=chunk id=3 size=1M chunk=16K");
-	ck_assert_int_eq(alloc_req(&r, &a, 4 * K, 4 * K, 32 * K), -EINVAL);
-	ck_assert_int_eq(alloc_req(&r, &a, 4 * K, 4 * K, 16 * K), 0);
-	ck_assert_int_eq(alloc_req(&r, &b, 4 * K, 4 * K, 8 * K), 0);
+	ck_assert_int_eq(rig_alloc(&r, &a, 4 * K, 4 * K, 32 * K), -EINVAL);
+	ck_assert_int_eq(rig_alloc(&r, &a, 4 * K, 4 * K, 16 * K), 0);
+	ck_assert_int_eq(rig_alloc(&r, &b, 4 * K, 4 * K, 8 * K), 0);
 	metrics(&r, &mt);
 	ck_assert_uint_eq(mt.failures, 0);
 	heap_buffer_free(&a);
@@ -404,7 +367,7 @@ static void step_alloc(struct prop *p)
 		model_drain(&p->mo, 0);
 		want = model_try(&p->mo, s, nr, align);
 	}
-	ret = alloc_req(&p->r, &p->buf[s], pages * 4 * K, pages * 4 * K,
+	ret = rig_alloc(&p->r, &p->buf[s], pages * 4 * K, pages * 4 * K,
 			align);
 	test_require((ret) == (want));
 	if (want < 0)
