@@ -492,6 +492,15 @@ void kion_tracef(struct kion_device *dev, const char *func, const char *fmt,
  */
 int kion_copy_from_user(void *dst, unsigned long uptr, size_t len);
 int kion_copy_to_user(unsigned long uptr, const void *src, size_t len);
+/*
+ * kion_uaccess_trust - the calling host thread vouches that [@base,
+ * @base + @len) is its own readable and writable memory for as long as it
+ * stays registered: copies wholly inside it skip the checking syscall.
+ * One range per thread; @len == 0 withdraws it.  Only for callers that own
+ * the memory (the scenario interpreter's scratch), never for pointers that
+ * came from a simulated program.
+ */
+void kion_uaccess_trust(const void *base, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Between model/ files only                                            */
