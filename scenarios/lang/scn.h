@@ -31,6 +31,10 @@
 #define SCN_NAME_MAX 32		/* actor, variable, device and heap names */
 #define SCN_MAX_ERRNOS 8	/* alternatives in one `=> ok|E1|E2` */
 #define SCN_MAX_ARGS 3		/* value operands of one step */
+#define SCN_MAX_FINDINGS 10000	/* findings a report keeps */
+#define SCN_MAX_ERRORS 20	/* errors reported before the parser gives up */
+#define SCN_MAX_ACTORS 1024	/* actors of one program, forked ones included */
+#define SCN_MAX_VARS 65536	/* distinct variable names of one program */
 
 /* ------------------------------------------------------------------ */
 /* Programs                                                             */
@@ -48,7 +52,9 @@ struct scn_actor {
 	char name[SCN_NAME_MAX * 2];	/* "camera", "camera.T", "kernel" */
 	enum scn_actor_kind kind;
 	int pid;		/* process: given pid, 0 for the next free one */
-	int process;		/* thread: its process's actor index; else itself */
+	/* thread: its process's actor index; else itself (variables are
+	 * bound per process: this index names the scope) */
+	int process;
 	int fork_step;		/* forked: the step that creates it; else -1 */
 	unsigned int line, col;	/* where it was declared (or forked) */
 };
@@ -89,7 +95,7 @@ enum scn_op {
 	/* Drivers (our extension: docs/SCENARIOS.md), the seeds' dmabuf-test
 	 * driver: kernel-side ION clients. */
 	SCN_OP_KCLIENT,		/* DRV client -> C            ion_client_create */
-	SCN_OP_KALLOC,		/* DRV alloc C LEN heap=|mask= -> H   ion_alloc */
+	SCN_OP_KALLOC,		/* DRV alloc C LEN heap=|mask= [align=] [flags=] -> H  ion_alloc */
 	SCN_OP_KFREE,		/* DRV free C H               ion_free */
 	SCN_OP_KMAP_KERNEL,	/* DRV kmap C H               ion_map_kernel */
 	SCN_OP_KUNMAP_KERNEL,	/* DRV kunmap C H             ion_unmap_kernel */
@@ -136,38 +142,49 @@ enum scn_cmp { SCN_EQ, SCN_NE, SCN_LT, SCN_LE, SCN_GT, SCN_GE };
 struct scn_expr {
 	enum scn_term term;
 	char heap[HEAP_NAME_MAX];	/* heap terms */
-	int actor;			/* refs/handles/fds/mappings: whose */
+	int actor;			/* refs/handles/fds/mappings: whose (a process or driver) */
 	int var;			/* refs: the variable */
 	enum scn_cmp cmp;
 	double number;			/* sizes are whole bytes */
 	unsigned int col;		/* of the term, for messages */
 };
 
+/*
+ * One step.  arg[] holds the value operands of the syntax in enum scn_op
+ * (ION, H, FD, M, A, C, B: a variable or an integer literal), in written
+ * order; the other words go to their own fields.  Operands are variables
+ * of the actor's process, except the FD of a driver's `import C FD from
+ * PROC` and `get FD from PROC`, which is PROC's.
+ */
 struct scn_step {
 	unsigned int line;
 	unsigned int col;		/* of the operation word */
 	int actor;			/* index into actors; -1 for fail/expect/final */
 	enum scn_op op;
 	struct scn_value arg[SCN_MAX_ARGS];	/* operands, in written order */
-	int other;			/* send/share: target actor; import/get: source */
+	/* send/driver share: the target process; driver import/get: the
+	 * source process; fork: the child actor; else -1.  Always a process
+	 * (a thread named there stands for its process), never a thread. */
+	int other;
 	char name[SCN_NAME_MAX * 2];	/* open: path; attach: device; drain/shrink: heap */
 	uint64_t len;			/* alloc/heapalloc/mmap/write/shrink(pages) */
 	bool has_len;			/* mmap: LEN given */
 	uint64_t offset;		/* mmap offset=, write/read OFFSET */
-	uint64_t align;
+	uint64_t align;			/* alloc align= (0 when not given) */
 	unsigned int heap_mask;		/* alloc: heap= resolved to ids, or mask= */
 	unsigned int flags;		/* alloc flags= (ION_FLAG_*) */
-	unsigned int fd_flags;		/* heapalloc fd_flags= (host O_* values) */
-	int prot;			/* mmap prot= (SIM_PROT_*) */
-	int dir;			/* cpu_begin/end: DMA_BUF_SYNC_READ|WRITE */
-	char *text;			/* write/read "text", unescaped */
-	size_t text_len;
+	/* heapalloc fd_flags= (host O_* values; not given: O_RDWR|O_CLOEXEC) */
+	unsigned int fd_flags;
+	int prot;			/* mmap prot= (SIM_PROT_*; not given: both) */
+	int dir;			/* cpu_begin/end: DMA_BUF_SYNC_READ|WRITE (default both) */
+	char *text;			/* write/read "text", unescaped; NULL for write LEN */
+	size_t text_len;		/* may hold NULs (\x00) */
 	int byte;			/* write LEN byte=B */
 	unsigned long nth;		/* fail NTH */
 	enum sim_fault_kind fault;	/* fail KIND */
 	struct scn_expr expr;		/* expect/final */
 	int bind;			/* variable bound by `-> V`, -1 */
-	int bind_actor;			/* in whose process it binds */
+	int bind_actor;			/* the process it binds in (an actor index), -1 */
 	struct scn_outcome outcome;
 };
 
@@ -178,7 +195,9 @@ struct scn_program {
 	unsigned int nactors;
 	struct scn_step *steps;		/* file order, expectations included */
 	unsigned int nsteps;
-	char (*vars)[SCN_NAME_MAX];	/* variable names; index = var */
+	/* variable names; index = var.  One table for every process: the
+	 * same name in two processes is one index with a value in each. */
+	char (*vars)[SCN_NAME_MAX];
 	unsigned int nvars;
 };
 
@@ -198,9 +217,15 @@ void scn_program_free(struct scn_program *p);
 
 /* "alloc", "free", ... for messages and events. */
 const char *scn_op_name(enum scn_op op);
-/* The actor of step @s as written ("camera", "camera.T", "kernel"). */
+/* The actor of step @s as written ("camera", "camera.T", "kernel"); ""
+ * for fail, expect and final, which have none. */
 const char *scn_step_actor(const struct scn_program *p,
 			   const struct scn_step *s);
+
+/* "EINVAL" for EINVAL (positive, Linux's numbers); NULL when unknown. */
+const char *scn_errno_name(int err);
+/* The positive errno called @name ("ENOMEM"), or 0 when none is. */
+int scn_errno_parse(const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Running                                                              */
@@ -233,13 +258,15 @@ enum scn_finding_kind {
 	SCN_FIND_READ,			/* read found other bytes */
 	SCN_FIND_AUDIT,			/* an audit violation */
 	SCN_FIND_LEAK,			/* a leaked buffer (refcount bug) */
+	SCN_FIND_SKIPPED,		/* not run: an operand was unbound, or
+					 * its process was never forked */
 };
 
 struct scn_finding {
 	enum scn_finding_kind kind;
 	unsigned int line;		/* 0 for end-of-run findings */
 	int actor;			/* -1 if none */
-	enum scn_op op;
+	enum scn_op op;			/* SCN_OP_NOPS for end-of-run findings */
 	int err;			/* the errno seen (failures) */
 	double expected, actual;	/* expect/final */
 	char msg[200];			/* one line, in words */
@@ -254,6 +281,8 @@ struct scn_report {
 	unsigned int steps_run;
 	unsigned int nfindings;
 	struct scn_finding *findings;	/* in the order found */
+	/* found past the first SCN_MAX_FINDINGS: counted, not kept */
+	unsigned long findings_dropped;
 	unsigned int audit_violations;
 	struct kion_buffer_counts counts;	/* live, orphaned, leaked */
 	unsigned int nheaps;
@@ -280,21 +309,40 @@ struct scn_run *scn_run_new(const struct scn_program *p,
 /*
  * scn_run_exec - execute step @index now (any order the caller likes;
  * expect and fail steps included; final steps are only recorded).
- * Returns 0, or -ESRCH when the step's actor does not exist (yet, or any
- * more): nothing ran.
+ * Returns 0, or -ESRCH when the step's actor has no process (a forked
+ * child whose fork has not run, or failed): nothing ran.  A step of a
+ * process that has exited does run, and fails with ESRCH like any other
+ * errno result; -EINVAL for an index past the program.
  */
 int scn_run_exec(struct scn_run *run, unsigned int index);
 /* Every step in file order. */
 void scn_run_all(struct scn_run *run);
 /*
- * scn_run_finish - end of run: final expressions, the full audit, the
+ * scn_run_finish - end of run: the machine goes idle, so every heap's
+ * deferred-free list is drained (Linux's SCHED_IDLE free thread), then the
+ * final expressions, the full audit, the
  * leak report's counts, the heap summaries; fills @rep (owned by the run
  * until scn_run_free).
  */
 const struct scn_report *scn_run_finish(struct scn_run *run);
 /* 0 when nothing was found, 1 otherwise (`ionsim run`'s exit status). */
 int scn_report_status(const struct scn_report *rep);
-void scn_run_free(struct scn_run *run);
+/* "unexpected_failure", "leak", ...: a finding's kind as one word. */
+const char *scn_finding_kind_name(enum scn_finding_kind kind);
+/*
+ * scn_run_print_report - the run's report in words on @out (finishing the
+ * run first if needed): one line per finding, `FILE:LINE: KIND: message`
+ * (no LINE for end-of-run findings), every live buffer with its holders
+ * and the line that allocated it (kion_leak_report), each heap's figures,
+ * and a last line with the counts and the verdict.
+ */
+void scn_run_print_report(struct scn_run *run, FILE *out);
+/*
+ * scn_run_free - shut the machine down (kion_board_shutdown) and free the
+ * run.  Returns the count of kernel objects that outlived the machine: 0
+ * unless the model leaked.  NULL is a no-op returning 0.
+ */
+unsigned long scn_run_free(struct scn_run *run);
 
 /* The machine and the ION device under the run (for views and metrics). */
 struct kion_device *scn_run_device(struct scn_run *run);
