@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config check libbsd-dev valgrind gcovr
-      libjansson-dev libxxhash-dev)
+      libjansson-dev libxxhash-dev graphviz)
 
 missing=()
 for p in "${PKGS[@]}"; do
