@@ -15,9 +15,24 @@ build: deps
 	@cmake --preset default >/dev/null
 	@cmake --build --preset default -j$(JOBS)
 
-## The main job: the built-in demo on the default board.
+# The default scenario set: the seeds' stories, the contract's example, a
+# camera pipeline on ION and on DMA-BUF heaps, and the deferred-free
+# fragmentation trace.
+DEMO_SCENARIOS = scenarios/basics/contract_example.ion \
+	scenarios/sharing/unix_socket_two_procs.ion \
+	scenarios/drivers/dmabuf_test_from_user.ion \
+	scenarios/drivers/dmabuf_test_from_kernel.ion \
+	scenarios/sharing/camera_compositor.ion \
+	scenarios/dmaheap/camera_pipeline_dmaheap.ion \
+	scenarios/lifetime/orphaned_buffer.ion \
+	scenarios/fragmentation/samsung_deferred_carveout.ion
+
+## The main job: the camera -> compositor story through the embedding API,
+## then the default scenario set replayed by `ionsim run`, with its summary.
 demo: build
 	./build/default/tools/ionsim-demo
+	@echo
+	./build/default/tools/ionsim run $(DEMO_SCENARIOS)
 
 ## Every test suite (Check, through ctest).
 test: build
