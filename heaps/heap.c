@@ -213,18 +213,6 @@ static void live_unlink(struct heap *heap, struct heap_buffer *buf)
 	heap->waste -= buf->allocated - buf->requested;
 }
 
-static unsigned long injected_total(const struct sim_machine *m)
-{
-	struct sim_fault_stats st;
-	unsigned long sum = 0;
-	int k;
-
-	sim_fault_stats(m, &st);
-	for (k = 0; k < SIM_FAULT_NKINDS; k++)
-		sum += st.injected[k];
-	return sum;
-}
-
 /*
  * A request the heap could not satisfy: count it, and count it again as a
  * fragmentation failure when the heap had enough free memory in total and
@@ -240,7 +228,7 @@ static void note_failure(struct heap *heap, uint64_t len, int err,
 	if (err != -ENOMEM && err != -EPERM)
 		return;
 	heap->failures++;
-	if (injected_total(heap->m) != injected_before)
+	if (sim_fault_injected_total(heap->m) != injected_before)
 		return;
 	memset(&mt, 0, sizeof(mt));
 	if (heap->ops->metrics)
@@ -301,7 +289,7 @@ int heap_buffer_alloc(struct heap *heap, struct heap_buffer *buf,
 		      uint64_t len, uint64_t requested, uint64_t align,
 		      unsigned long flags)
 {
-	unsigned long injected = injected_total(heap->m);
+	unsigned long injected = sim_fault_injected_total(heap->m);
 	int ret;
 
 	/* ion_alloc page-aligns and refuses 0 before any heap is asked. */

@@ -70,8 +70,10 @@ bool sim_should_fail(struct sim_machine *m, enum sim_fault_kind kind)
 	fail = f->narmed && armed_fires(f, kind);
 	if (!fail && f->hook)
 		fail = f->hook(f->hook_ctx, kind);
-	if (fail)
+	if (fail) {
 		f->stats.injected[kind]++;
+		f->injected_total++;
+	}
 	return fail;
 }
 
@@ -104,4 +106,9 @@ void sim_fault_set_hook(struct sim_machine *m, sim_fault_hook_fn fn, void *ctx)
 void sim_fault_stats(const struct sim_machine *m, struct sim_fault_stats *out)
 {
 	*out = m->fault.stats;
+}
+
+unsigned long sim_fault_injected_total(const struct sim_machine *m)
+{
+	return m->fault.injected_total;
 }

@@ -28,6 +28,7 @@ struct sim_fault_state {
 	sim_fault_hook_fn hook;		/* the explorer's branch point */
 	void *hook_ctx;
 	struct sim_fault_stats stats;
+	unsigned long injected_total;	/* sum of stats.injected[] */
 };
 
 struct sim_machine {

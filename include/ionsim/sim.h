@@ -176,6 +176,9 @@ struct sim_fault_stats {
 	unsigned long injected[SIM_FAULT_NKINDS];	/* of them, made to fail */
 };
 void sim_fault_stats(const struct sim_machine *m, struct sim_fault_stats *out);
+/* Faults injected so far, all kinds together: O(1), for hot paths that
+ * need to know whether an attempt met an injected fault. */
+unsigned long sim_fault_injected_total(const struct sim_machine *m);
 
 /* ------------------------------------------------------------------ */
 /* Deterministic RNG (SplitMix64, as ../shared/BENCHMARKS.md uses)      */

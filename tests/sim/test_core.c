@@ -125,6 +125,10 @@ START_TEST(fault_nth_next_of_kind)
 	ck_assert_uint_eq(st.calls[SIM_FAULT_KOBJ], 4);
 	ck_assert_uint_eq(st.injected[SIM_FAULT_KOBJ], 1);
 	ck_assert_uint_eq(st.calls[SIM_FAULT_PAGES], 1);
+	ck_assert_uint_eq(sim_fault_injected_total(m), 1);
+	sim_fault_arm(m, SIM_FAULT_FD, 1);
+	ck_assert(sim_should_fail(m, SIM_FAULT_FD));
+	ck_assert_uint_eq(sim_fault_injected_total(m), 2);
 	test_shutdown(m);
 }
 END_TEST
