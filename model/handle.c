@@ -257,22 +257,24 @@ struct kion_handle *kion_handle_create(struct kion_client *client,
 }
 
 /* The lowest id >= 1 no handle of @client has, or -ENOSPC.  Ids are
- * usually dense, so the common case (no gap) costs nothing. */
+ * usually dense, so the common case (no gap) costs nothing; otherwise the
+ * walk starts at the low-water mark below which every id is taken, which
+ * is where the last freed id is. */
 static int idr_lowest_free(struct kion_client *client)
 {
 	struct kion_handle *h = RB_MAX(kion_handle_by_id, &client->idr);
-	int want = 1;
+	struct kion_handle key;
+	int want = client->id_low > 1 ? client->id_low : 1;
 
 	if (!h || (unsigned long)h->id == client->nhandles) {
 		if (h && h->id == INT_MAX)
 			return -ENOSPC;
 		return h ? h->id + 1 : 1;
 	}
-	RB_FOREACH(h, kion_handle_by_id, &client->idr) {
-		if (h->id != want)
-			break;
+	key.id = want;
+	for (h = RB_NFIND(kion_handle_by_id, &client->idr, &key);
+	     h && h->id == want; h = RB_NEXT(kion_handle_by_id, &client->idr, h))
 		want++;
-	}
 	return want;
 }
 
@@ -286,6 +288,7 @@ int kion_handle_add_nolock(struct kion_client *client,
 	if (id < 0)
 		return id;
 	handle->id = id;
+	client->id_low = id + 1;
 	RB_INSERT(kion_handle_by_id, &client->idr, handle);
 	/* The kernel WARNs on a duplicate buffer and spins; our callers look
 	 * up first under the same lock, so it cannot happen (3.5). */
@@ -354,6 +357,8 @@ static void unpublish(struct kion_client *client, struct kion_handle *handle)
 		return;
 	RB_REMOVE(kion_handle_by_id, &client->idr, handle);
 	RB_REMOVE(kion_handle_by_buffer, &client->handles, handle);
+	if (handle->id < client->id_low)
+		client->id_low = handle->id;
 	handle->in_tree = false;
 	client->nhandles--;
 }

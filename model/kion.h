@@ -178,6 +178,7 @@ struct kion_client {
 	bool kernel;			/* created by a driver, not by open() */
 	struct sim_proc *task;		/* the opener (client->task), NULL for kernel */
 	unsigned long nhandles;		/* handles in idr */
+	int id_low;			/* every id in [1, id_low) is taken; 0: unset (1) */
 	RB_ENTRY(kion_client) node;	/* dev->clients */
 };
 
@@ -478,8 +479,16 @@ int kion_dma_buf_end_cpu_access(struct kion_dmabuf *dmabuf);
  * serials ("dma_buf 3 created, buffer 7 ref 1 -> 2").  No cost when unset.
  */
 void kion_set_trace(struct kion_device *dev, kion_trace_fn fn, void *ctx);
-void kion_tracef(struct kion_device *dev, const char *func, const char *fmt,
-		 ...) __attribute__((format(printf, 3, 4)));
+void kion_tracef_hooked(struct kion_device *dev, const char *func,
+			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Narrate, at the cost of one test when no hook is set: replay calls this
+ * on every reference change.  The arguments are not evaluated then, so
+ * they must have no side effects. */
+#define kion_tracef(dev, func, ...)                                     \
+	do {                                                            \
+		if ((dev)->trace)                                       \
+			kion_tracef_hooked((dev), (func), __VA_ARGS__); \
+	} while (0)
 
 /* ------------------------------------------------------------------ */
 /* User memory                                                          */

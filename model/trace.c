@@ -23,10 +23,11 @@ void kion_set_trace(struct kion_device *dev, kion_trace_fn fn, void *ctx)
 	dev->trace_ctx = ctx;
 }
 
-/* kion_tracef - narrate one change at kernel function @func; a no-op
+/* kion_tracef_hooked - narrate one change at kernel function @func (the
+ * kion_tracef macro calls it only when a hook is set); a no-op
  * without a hook. */
-void kion_tracef(struct kion_device *dev, const char *func, const char *fmt,
-		 ...)
+void kion_tracef_hooked(struct kion_device *dev, const char *func,
+			const char *fmt, ...)
 {
 	char what[TRACE_LINE_MAX];
 	va_list ap;

@@ -55,6 +55,39 @@ START_TEST(alloc_gives_lowest_free_id_from_1)
 }
 END_TEST
 
+/* The same rule over a random history of ALLOCs and FREEs, against a
+ * plain array of taken ids: every ALLOC must get the lowest free one. */
+START_TEST(alloc_ids_stay_lowest_free_over_random_frees)
+{
+	enum { MAXID = 64, STEPS = 3000 };
+	bool taken[MAXID + 2] = { false };
+	struct sim_rng rng;
+	struct fixture f;
+	int step, id, want, nlive = 0;
+
+	setup(&f, KION_KERNEL_4_9_337);
+	sim_rng_seed(&rng, 7);
+	for (step = 0; step < STEPS; step++) {
+		if (nlive < MAXID && (nlive == 0 || sim_rng_below(&rng, 2))) {
+			for (want = 1; taken[want]; want++)
+				;
+			id = mt_alloc_ok(f.p, f.ion, 4096, MT_MASK(MT_SYSTEM));
+			test_require(id == want);
+			taken[id] = true;
+			nlive++;
+			continue;
+		}
+		do
+			id = 1 + (int)sim_rng_below(&rng, MAXID);
+		while (!taken[id]);
+		test_require(mt_free(f.p, f.ion, id) == 0);
+		taken[id] = false;
+		nlive--;
+	}
+	mt_shutdown(&f.w);
+}
+END_TEST
+
 /* Linux 4.9.337 ion-ioctl.c: ALLOC ends with K=1 held by U=1 (3.7). */
 START_TEST(alloc_refs_4_9_337)
 {
@@ -1002,6 +1035,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("alloc");
 
 	tcase_add_test(tc, alloc_gives_lowest_free_id_from_1);
+	tcase_add_test(tc, alloc_ids_stay_lowest_free_over_random_frees);
 	tcase_add_test(tc, alloc_refs_4_9_337);
 	tcase_add_test(tc, alloc_refs_4_9_45);
 	tcase_add_test(tc, alloc_zero_or_wrapping_len_is_einval);
