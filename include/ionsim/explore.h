@@ -59,38 +59,63 @@ struct sim_explore_world {
 	int (*run)(void *ctx, struct sim_explore *e);
 };
 
+/*
+ * Zeroed options mean: depth 10,000, NO preemption and NO fault (the
+ * bounds are 0), no other limit, hashing and reduction off.
+ * sim_explore_opts_init() gives the same with both bounds off (UINT_MAX).
+ */
 struct sim_explore_opts {
 	unsigned int max_depth;		/* decisions per execution (0: 10,000) */
 	unsigned int max_preemptions;	/* PREEMPT choices != 0 and schedule
 					 * switches away from a still-enabled
 					 * actor (CHESS bound; UINT_MAX: none) */
-	unsigned int max_faults;	/* FAULT choices == 1 per execution */
+	unsigned int max_faults;	/* FAULT choices != 0 per execution
+					 * (UINT_MAX: none) */
 	uint64_t max_executions;	/* 0: no bound */
-	uint64_t max_states;		/* 0: no bound */
+	uint64_t max_states;		/* states stored; 0: no bound (checked
+					 * between executions) */
 	double max_seconds;		/* 0: no bound (the only non-determinism) */
 	bool hashing;			/* prune states seen before */
-	bool sleep_sets;		/* partial-order reduction on schedules */
-	size_t memory_budget;		/* bytes for the visited set (0: 256 MiB) */
+	bool sleep_sets;		/* partial-order reduction on schedules:
+					 * needs labels and footprints; keeps
+					 * every state but under a finite
+					 * preemption bound */
+	size_t memory_budget;		/* bytes for the visited set (0: 256 MiB);
+					 * past it, bitstate over what is left */
 	bool stop_at_first;		/* stop at the first violation */
-	unsigned int shard;		/* this shard, of nshards (0/1: everything) */
+	bool shortest;			/* report only the shortest violating
+					 * path, once, after the search */
+	unsigned int shard;		/* this shard, of nshards (0/1: everything);
+					 * with hashing off the shards together
+					 * complete exactly what one run does */
 	unsigned int nshards;
 };
 
+/* Zeroes @opts, then turns both bounds off: explore everything. */
+void sim_explore_opts_init(struct sim_explore_opts *opts);
+
 struct sim_explore_stats {
 	uint64_t executions;		/* runs started */
-	uint64_t completed;		/* runs that reached the world's end */
-	uint64_t states_stored;
+	uint64_t completed;		/* runs that reached the world's end
+					 * without a cut or a violation */
+	uint64_t states_stored;		/* distinct states recorded */
 	uint64_t states_matched;	/* digests already seen: run cut */
-	uint64_t transitions;		/* schedule decisions taken */
+	uint64_t transitions;		/* schedule decisions taken (edges of the
+					 * tree, replays not counted) */
 	uint64_t sleep_pruned;		/* alternatives skipped by sleep sets */
 	uint64_t violations;
+	unsigned int shortest;		/* decisions in the shortest violating
+					 * path (when violations > 0) */
 	unsigned int max_depth_reached;
 	bool complete;			/* every alternative within the bounds was visited */
 	bool bounded;			/* a depth/preemption/fault bound cut something */
 	bool bitstate;			/* the visited set fell back to bitstate */
-	double omission_probability;	/* of a state wrongly seen as visited */
+	double omission_probability;	/* of a state wrongly seen as visited:
+					 * (1 - (1 - 1/m)^(3n))^3, m bits, n states */
 	size_t memory;			/* bytes the visited set uses */
 	double seconds;
+	char error[160];		/* why sim_explore_run failed ("" if not),
+					 * e.g. a nondeterministic world */
 };
 
 /* One decision of a path, for counterexamples. */
@@ -104,16 +129,22 @@ struct sim_explore_choice {
 /*
  * Called for each violation with the path of decisions that led to it
  * (valid during the call) and the world's description.  A non-zero return
- * stops the search.
+ * stops the search.  With opts.shortest, called once, after the search,
+ * with the shortest violating path found (the first of that length): with
+ * hashing off and no reduction, the shortest there is.
  */
 typedef int (*sim_explore_report_fn)(void *ctx,
 				     const struct sim_explore_choice *path,
 				     unsigned int len, const char *why);
 
 /*
- * sim_explore_run - explore @world depth first within @opts.  Returns 0
- * (with @stats filled; stats->violations says whether any was found), or
- * the negative errno the world returned, or -ENOMEM.
+ * sim_explore_run - explore @world depth first within @opts (NULL: as
+ * sim_explore_opts_init).  Returns 0 (with @stats filled;
+ * stats->violations says whether any was found), or the negative errno
+ * the world returned, -EPROTO when the world asked a replayed decision
+ * differently (not deterministic), -EINVAL for bad options or a choice of
+ * n == 0, or -ENOMEM; then stats->error says why and the counts say how
+ * far the search went.
  */
 int sim_explore_run(const struct sim_explore_world *world,
 		    const struct sim_explore_opts *opts,
@@ -128,6 +159,16 @@ int sim_explore_run(const struct sim_explore_world *world,
  * alternative this execution takes, or -1 when the execution must stop
  * here (a bound was hit, or every alternative left is asleep): the world
  * then returns 0 from its run at once.
+ *
+ * For SCHEDULE choices the label is the actor's id (distinct among the
+ * alternatives; without labels alternative i is actor i): the preemption
+ * bound counts a switch away from the actor that moved last while it is
+ * still an alternative, and sleep sets know a step by its actor, so they
+ * act only on labelled SCHEDULE choices with footprints.  Disjoint
+ * footprints promise that the two steps commute and neither enables nor
+ * disables the other.  A labelled PREEMPT choice names the actor that
+ * runs after it (alternative 0: the one running).  FAULT choices inside
+ * a step do not change its footprint.
  */
 int sim_explore_choose(struct sim_explore *e, enum sim_choice_kind kind,
 		       unsigned int n, const unsigned int *labels,
@@ -135,10 +176,22 @@ int sim_explore_choose(struct sim_explore *e, enum sim_choice_kind kind,
 
 /*
  * sim_explore_state - the world's state digest between steps (two 64-bit
- * halves, e.g. XXH3-128).  Returns false when the state was seen before
- * with hashing on: the world then stops this execution (return 0).
+ * halves, e.g. XXH3-128), at boot too.  Returns false when the state was
+ * seen before with hashing on: the world then stops this execution
+ * (return 0).  Always true while the execution replays a recorded prefix.
+ * A state counts as seen when an earlier visit was no deeper, used no
+ * more faults or preemptions (when bounded) and had no actor asleep that
+ * is awake now.
  */
 bool sim_explore_state(struct sim_explore *e, uint64_t lo, uint64_t hi);
+
+/*
+ * sim_explore_wants_state - false when sim_explore_state would answer
+ * true now without looking at the digest (hashing off, or replaying the
+ * recorded prefix, which is most steps of most executions): a world whose
+ * digest is costly asks first and skips computing it.
+ */
+bool sim_explore_wants_state(const struct sim_explore *e);
 
 /* The world describes a violation before returning it from its run. */
 void sim_explore_violation(struct sim_explore *e, const char *fmt, ...)
