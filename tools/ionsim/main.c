@@ -18,9 +18,12 @@ struct subcommand {
 	const char *summary;
 };
 
+
 static const struct subcommand subcommands[] = {
 	{ "run", cmd_run,
 	  "replay scenario files: findings, leak report, heap figures" },
+	{ "explore", cmd_explore,
+	  "visit every schedule of a scenario: counterexamples" },
 	{ "gen", cmd_gen,
 	  "generate scenario files (synthetic traces)" },
 };
@@ -40,7 +43,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Commands:\n", out);
 	for (i = 0; i < NSUBCOMMANDS; i++)
-		fprintf(out, "  %-6s %s\n", subcommands[i].name,
+		fprintf(out, "  %-7s %s\n", subcommands[i].name,
 			subcommands[i].summary);
 	fputs("\n"
 	      "Options:\n"

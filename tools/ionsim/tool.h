@@ -40,6 +40,7 @@ enum tool_status {
  * exit status (enum tool_status). */
 int cmd_run(int argc, char **argv);
 int cmd_gen(int argc, char **argv);	/* tools/ionsim/cmd_gen.c */
+int cmd_explore(int argc, char **argv);	/* tools/ionsim/cmd_explore.c */
 
 /* ------------------------------------------------------------------ */
 /* Words both the text and the JSON outputs use (out_summary.c)         */
