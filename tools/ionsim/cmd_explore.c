@@ -224,10 +224,7 @@ static const struct option explore_longopts[] = {
 
 static int bad_usage(const char *fmt, const char *arg)
 {
-	fputs("ionsim explore: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (ionsim explore --help)\n", stderr);
-	return TOOL_BAD_INPUT;
+	return tool_bad_usage("explore", fmt, arg);
 }
 
 /* A decimal in [0, @max]: 0 or -EINVAL. */
@@ -376,16 +373,9 @@ static int take_option(struct explore_opts *o, int c)
 	return take_bound(o, c);
 }
 
-/* getopt's complaint in our words. */
 static int bad_option(int c, char **argv)
 {
-	char opt[3] = { '-', (char)optopt, '\0' };
-	const char *what = optopt > 0 && optopt < OPT_MAX_DEPTH ? opt :
-			   argv[optind - 1];
-
-	if (c == ':')
-		return bad_usage("option '%s' needs an argument", what);
-	return bad_usage("unknown option '%s'", what);
+	return tool_bad_option("explore", c, argv, OPT_MAX_DEPTH);
 }
 
 /* The defaults: both bounds off, hashing and reduction on, one fault

@@ -167,10 +167,7 @@ static const struct option run_longopts[] = {
 
 static int bad_usage(const char *fmt, const char *arg)
 {
-	fputs("ionsim run: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (ionsim run --help)\n", stderr);
-	return TOOL_BAD_INPUT;
+	return tool_bad_usage("run", fmt, arg);
 }
 
 /* A line number: a positive decimal. */
@@ -189,18 +186,9 @@ static int parse_line(const char *s, unsigned int *out)
 	return 0;
 }
 
-/* getopt's complaint in our words: the option as the user wrote it. */
 static int bad_option(int c, char **argv)
 {
-	char opt[3] = { '-', (char)optopt, '\0' };
-	/* optopt holds a short option's letter, but a long option's value
-	 * (or 0): those are named by the word the user typed. */
-	const char *what = optopt > 0 && optopt < OPT_JSON ? opt :
-			   argv[optind - 1];
-
-	if (c == ':')
-		return bad_usage("option '%s' needs an argument", what);
-	return bad_usage("unknown option '%s'", what);
+	return tool_bad_option("run", c, argv, OPT_JSON);
 }
 
 /* Takes option @c (with optarg): 0, or TOOL_BAD_INPUT to stop. */

@@ -7,6 +7,7 @@
  * getopt_long as if it were a program of its own.  `ionsim --help`,
  * `ionsim help [CMD]` and `ionsim --version` are answered here.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,6 +93,28 @@ static int help(int argc, char **argv)
 
 /* `ionsim COMMAND [ARG...]`: the subcommand's exit status (enum
  * tool_status), or 2 when no known command was named. */
+int tool_bad_usage(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ionsim %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (ionsim %s --help)\n", cmd);
+	return TOOL_BAD_INPUT;
+}
+
+int tool_bad_option(const char *cmd, int c, char **argv, int first_long)
+{
+	char opt[3] = { '-', (char)optopt, '\0' };
+	/* optopt holds a short option's letter, but a long option's value
+	 * (or 0): those are named by the word the user typed. */
+	const char *what = optopt > 0 && optopt < first_long ? opt :
+			   argv[optind - 1];
+
+	if (c == ':')
+		return tool_bad_usage(cmd, "option '%s' needs an argument",
+				      what);
+	return tool_bad_usage(cmd, "unknown option '%s'", what);
+}
+
 int main(int argc, char **argv)
 {
 	const struct subcommand *cmd;

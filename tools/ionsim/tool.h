@@ -38,6 +38,16 @@ enum tool_status {
 
 /* The subcommands.  Each takes its own name as argv[0] and returns an
  * exit status (enum tool_status). */
+/*
+ * tool_bad_usage - print "ionsim CMD: " + @fmt (with @arg) + a pointer to
+ * CMD's --help on stderr; returns TOOL_BAD_INPUT for the caller to return.
+ * tool_bad_option - the same for getopt_long's complaint @c ('?' or ':'),
+ * naming the option as the user typed it; @first_long is the first value
+ * of CMD's long-only options (a short option's optopt is below it).
+ */
+int tool_bad_usage(const char *cmd, const char *fmt, const char *arg);
+int tool_bad_option(const char *cmd, int c, char **argv, int first_long);
+
 int cmd_run(int argc, char **argv);
 int cmd_gen(int argc, char **argv);	/* tools/ionsim/cmd_gen.c */
 int cmd_explore(int argc, char **argv);	/* tools/ionsim/cmd_explore.c */
