@@ -279,4 +279,25 @@ static inline void *mt_ro_page(const void *src, size_t len)
 	return p;
 }
 
+
+/* Nothing of a failed allocation is left: no buffer, no dma-buf, and no
+ * live buffer on @heap. */
+static inline void mt_assert_nothing_allocated(struct mt_world *w,
+					       const char *heap)
+{
+	ck_assert_uint_eq(w->dev->nbuffers, 0);
+	ck_assert_uint_eq(w->dev->ndmabufs, 0);
+	ck_assert_uint_eq(mt_metrics(w, heap).live, 0);
+}
+
+/* A fault hook (ctx: the mt_world) failing every kernel object once a
+ * buffer exists: the dma-buf export that follows an allocation. */
+static inline bool mt_fail_kobj_after_buffer(void *ctx,
+					     enum sim_fault_kind kind)
+{
+	struct mt_world *w = ctx;
+
+	return kind == SIM_FAULT_KOBJ && w->dev->nbuffers > 0;
+}
+
 #endif /* IONSIM_TESTS_MODELUTIL_H */

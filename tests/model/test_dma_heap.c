@@ -364,20 +364,10 @@ START_TEST(alloc_without_an_fd_is_emfile_and_frees)
 	setup(&f);
 	ck_assert_int_eq(sim_fault_arm(f.w.m, SIM_FAULT_FD, 1), 0);
 	ck_assert_int_eq(heap_alloc(f.p, f.cma, 4096, O_RDWR, 0, NULL), -EMFILE);
-	ck_assert_uint_eq(f.w.dev->nbuffers, 0);
-	ck_assert_uint_eq(f.w.dev->ndmabufs, 0);
-	ck_assert_uint_eq(mt_metrics(&f.w, "cma").live, 0);
+	mt_assert_nothing_allocated(&f.w, "cma");
 	mt_shutdown(&f.w);
 }
 END_TEST
-
-/* Fails every kernel object once a buffer exists: the export's. */
-static bool fail_after_buffer(void *ctx, enum sim_fault_kind kind)
-{
-	struct mt_world *w = ctx;
-
-	return kind == SIM_FAULT_KOBJ && w->dev->nbuffers > 0;
-}
 
 /* Linux 5.10 heaps/cma_heap.c: a failed export frees the pages and
  * returns its errno. */
@@ -386,12 +376,10 @@ START_TEST(alloc_export_failure_is_enomem_and_frees)
 	struct fixture f;
 
 	setup(&f);
-	sim_fault_set_hook(f.w.m, fail_after_buffer, &f.w);
+	sim_fault_set_hook(f.w.m, mt_fail_kobj_after_buffer, &f.w);
 	ck_assert_int_eq(heap_alloc(f.p, f.cma, 4096, O_RDWR, 0, NULL), -ENOMEM);
 	sim_fault_set_hook(f.w.m, NULL, NULL);
-	ck_assert_uint_eq(f.w.dev->nbuffers, 0);
-	ck_assert_uint_eq(f.w.dev->ndmabufs, 0);
-	ck_assert_uint_eq(mt_metrics(&f.w, "cma").live, 0);
+	mt_assert_nothing_allocated(&f.w, "cma");
 	mt_shutdown(&f.w);
 }
 END_TEST

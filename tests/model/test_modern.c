@@ -311,20 +311,10 @@ START_TEST(alloc_without_an_fd_is_emfile_and_frees)
 	ck_assert_int_eq(sim_fault_arm(f.w.m, SIM_FAULT_FD, 1), 0);
 	ck_assert_int_eq(alloc(f.p, f.ion, 4096, MT_MASK(MT_CARVEOUT), 0, NULL),
 			 -EMFILE);
-	ck_assert_uint_eq(f.w.dev->nbuffers, 0);
-	ck_assert_uint_eq(f.w.dev->ndmabufs, 0);
-	ck_assert_uint_eq(mt_metrics(&f.w, "carveout").live, 0);
+	mt_assert_nothing_allocated(&f.w, "carveout");
 	mt_shutdown(&f.w);
 }
 END_TEST
-
-/* Fails every kernel object once a buffer exists: the export's. */
-static bool fail_after_buffer(void *ctx, enum sim_fault_kind kind)
-{
-	struct mt_world *w = ctx;
-
-	return kind == SIM_FAULT_KOBJ && w->dev->nbuffers > 0;
-}
 
 /* Linux 4.14 ion.c ion_alloc: a failed dma_buf_export destroys the
  * buffer and returns its errno. */
@@ -333,13 +323,11 @@ START_TEST(alloc_export_failure_is_enomem_and_frees)
 	struct fixture f;
 
 	setup(&f);
-	sim_fault_set_hook(f.w.m, fail_after_buffer, &f.w);
+	sim_fault_set_hook(f.w.m, mt_fail_kobj_after_buffer, &f.w);
 	ck_assert_int_eq(alloc(f.p, f.ion, 4096, MT_MASK(MT_CARVEOUT), 0, NULL),
 			 -ENOMEM);
 	sim_fault_set_hook(f.w.m, NULL, NULL);
-	ck_assert_uint_eq(f.w.dev->nbuffers, 0);
-	ck_assert_uint_eq(f.w.dev->ndmabufs, 0);
-	ck_assert_uint_eq(mt_metrics(&f.w, "carveout").live, 0);
+	mt_assert_nothing_allocated(&f.w, "carveout");
 	ck_assert_uint_eq(sim_fd_count(f.p), 4);
 	mt_shutdown(&f.w);
 }
@@ -620,9 +608,7 @@ START_TEST(lifetime_fd_then_mapping)
 	ck_assert_uint_eq(f.w.dev->nbuffers, 1);
 	ck_assert_uint_eq(mt_metrics(&f.w, "carveout").live, 1);
 	sim_vma_unmap(vma);
-	ck_assert_uint_eq(f.w.dev->nbuffers, 0);
-	ck_assert_uint_eq(f.w.dev->ndmabufs, 0);
-	ck_assert_uint_eq(mt_metrics(&f.w, "carveout").live, 0);
+	mt_assert_nothing_allocated(&f.w, "carveout");
 	mt_shutdown(&f.w);
 }
 END_TEST
