@@ -38,6 +38,7 @@ struct sim_machine {
 	unsigned long kobj_live;	/* sim_kzalloc'd, not yet freed */
 	sim_sched_hook_fn sched_hook;	/* NULL in replay */
 	void *sched_ctx;
+	unsigned int locks_held;	/* sim_mutexes held now, machine-wide */
 	struct sim_phys phys;
 	struct sim_buddy buddy;
 	struct sim_cma_area cma[SIM_MAX_REGIONS];	/* by region index */

@@ -372,6 +372,11 @@ void sim_mutex_init(struct sim_mutex *lock, const char *name);
 void sim_mutex_lock(struct sim_machine *m, struct sim_mutex *lock);
 void sim_mutex_unlock(struct sim_machine *m, struct sim_mutex *lock);
 void sim_set_sched_hook(struct sim_machine *m, sim_sched_hook_fn fn, void *ctx);
+/* How many sim_mutexes are held now, by anyone: at a SIM_SCHED_LOCK point
+ * the count before the acquire, at SIM_SCHED_UNLOCK the count after the
+ * release.  0 there means the running thread is between critical
+ * sections. */
+unsigned int sim_locks_held(const struct sim_machine *m);
 
 /* ------------------------------------------------------------------ */
 /* Processes and threads                                                */

@@ -49,12 +49,18 @@ struct scn_world_opts {
 	/* branch on every fault point: the explorer decides whether each
 	 * simulated allocation fails (SIM_CHOICE_FAULT) */
 	bool faults;
+	/* preempt inside ioctls: at every point where the step in progress
+	 * holds no lock, another actor's next step may run
+	 * (SIM_CHOICE_PREEMPT; scenarios/lang/schedule.c) */
+	bool preempt;
 };
 
 /* One entry of a counterexample, in the order things happened. */
 enum scn_cex_kind {
 	SCN_CEX_STEP,		/* a step ran */
 	SCN_CEX_FAULT,		/* a fault was injected in the next step */
+	SCN_CEX_PREEMPT,	/* the next step was preempted: the steps
+				 * after it ran at its point */
 };
 
 struct scn_cex_entry {
@@ -68,6 +74,11 @@ struct scn_cex_entry {
 	/* FAULT: the nth fault point of this kind in that step, from 1:
 	 * `fail NTH KIND` armed just before the step replays it */
 	enum sim_fault_kind fault;
+	/* PREEMPT: at the nth point of kind @at of lock class @lock in that
+	 * step: `preempt NTH lock|unlock CLASS` armed before it replays it.
+	 * FAULT and PREEMPT counts are nth. */
+	enum sim_sched_point at;
+	int lock;
 	unsigned long nth;
 };
 

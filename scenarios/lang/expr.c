@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "model/locks.h"
 #include "scenarios/lang/parser.h"
 
 #define DECIMAL_DIGITS_MAX 15	/* below 2^53: converted exactly */
@@ -119,6 +120,68 @@ int scn_parse_fail(struct scn_parser *ps)
 	ret = parse_kind(ps, &line->tok[2], &st);
 	if (!ret)
 		ret = expect_end(ps, 3, "fail statement");
+	if (!ret)
+		ret = scn_program_add_step(ps, &st);
+	return ret < 0 ? ret : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* preempt NTH lock|unlock CLASS                                        */
+/* ------------------------------------------------------------------ */
+
+static int parse_point(struct scn_parser *ps, const struct scn_token *t,
+		       struct scn_step *st)
+{
+	if (scn_tok_is(t, "lock"))
+		st->at = SIM_SCHED_LOCK;
+	else if (scn_tok_is(t, "unlock"))
+		st->at = SIM_SCHED_UNLOCK;
+	else
+		return scn_perr(ps, t->col,
+				"expected 'lock' or 'unlock' after the count, not '%.*s'",
+				QUOTE(t));
+	return 0;
+}
+
+static int parse_lock_class(struct scn_parser *ps, const struct scn_token *t,
+			    struct scn_step *st)
+{
+	char text[32];
+
+	st->lock_class = -1;
+	if (t->kind == SCN_TOK_WORD && t->len < sizeof(text)) {
+		memcpy(text, t->s, t->len);
+		text[t->len] = '\0';
+		st->lock_class = kion_lock_class(text);
+	}
+	if (st->lock_class < 0)
+		return scn_perr(ps, t->col,
+				"unknown lock '%.*s' (client->lock, dev->lock, dev->buffer_lock, buffer->lock or debugfs_mutex)",
+				QUOTE(t));
+	return 0;
+}
+
+/* scn_parse_preempt - see parser.h. */
+int scn_parse_preempt(struct scn_parser *ps)
+{
+	const struct scn_line *line = ps->line;
+	struct scn_step st;
+	uint64_t nth;
+	int ret;
+
+	scn_step_init(&st, line->lineno, line->tok[0].col);
+	st.op = SCN_OP_PREEMPT;
+	if (line->ntok < 4)
+		return scn_perr(ps, scn_line_end_col(line),
+				"'preempt' needs a count, lock or unlock, and a lock (preempt NTH lock|unlock CLASS)");
+	ret = scn_parse_uint_tok(ps, &line->tok[1], "count", 1, ULONG_MAX, &nth);
+	if (!ret)
+		ret = parse_point(ps, &line->tok[2], &st);
+	if (!ret)
+		ret = parse_lock_class(ps, &line->tok[3], &st);
+	if (!ret)
+		ret = expect_end(ps, 4, "preempt statement");
+	st.nth = (unsigned long)nth;
 	if (!ret)
 		ret = scn_program_add_step(ps, &st);
 	return ret < 0 ? ret : 0;

@@ -67,6 +67,7 @@ static const struct scn_op_desc op_table[SCN_OP_NOPS] = {
 	[SCN_OP_DRAIN] = { scn_exec_drain, false },
 	[SCN_OP_SHRINK] = { scn_exec_shrink, false },
 	[SCN_OP_FAIL] = { scn_exec_fail, false },
+	[SCN_OP_PREEMPT] = { scn_exec_preempt, false },
 	[SCN_OP_EXPECT] = { exec_expect, false },
 	[SCN_OP_FINAL] = { exec_final, false },
 	[SCN_OP_KCLIENT] = { scn_exec_kclient, false },
@@ -146,6 +147,9 @@ static bool step_ok(const struct scn_program *p, const struct scn_step *s)
 			return false;
 	if (s->op == SCN_OP_EXPECT || s->op == SCN_OP_FINAL)
 		return expr_ok(p, &s->expr);
+	if (s->op == SCN_OP_PREEMPT)
+		return kion_lock_class_name((unsigned int)s->lock_class) &&
+		       (unsigned int)s->at <= SIM_SCHED_UNLOCK;
 	return true;
 }
 
@@ -757,44 +761,59 @@ static int exec_final(struct scn_ctx *c)
 	return 0;
 }
 
-/* scn_run_exec - see scn.h. */
+/* Enters step @index: a frame for it, its own scratch; an actor step
+ * takes the `preempt` lines waiting for it.  The outermost step vouches
+ * for every level's scratch (the steps it lets run inside it too). */
+static struct scn_frame *enter_step(struct scn_run *run, unsigned int index,
+				    struct scn_ctx *c)
+{
+	struct scn_frame *f = &run->frames[run->nest];
+
+	memset(f, 0, sizeof(*f));
+	f->step = index;
+	if (c->s->actor >= 0) {
+		memcpy(f->plan, run->pending, sizeof(f->plan));
+		f->nplan = run->npending;
+		run->npending = 0;
+	}
+	c->scratch = &run->scratch[run->nest];
+	if (run->nest++ == 0)
+		kion_uaccess_trust(run->scratch, sizeof(run->scratch));
+	return f;
+}
+
+static void leave_step(struct scn_run *run)
+{
+	if (--run->nest == 0)
+		kion_uaccess_trust(NULL, 0);
+}
+
+/* scn_run_exec - see scn.h.  Re-entered from the preemption point for
+ * the steps that run inside this one; the per-step checks wait for the
+ * outermost step to end, since a count caught half-way through an ioctl
+ * is not a violation. */
 int scn_run_exec(struct scn_run *run, unsigned int index)
 {
+	unsigned int tag = run->dev->tag;
 	struct scn_ctx c;
 	int ret;
 
-	if (index >= run->p->nsteps)
+	if (index >= run->p->nsteps || run->nest == SCN_MAX_NEST)
 		return -EINVAL;
 	if (!ctx_init(run, index, &c))
 		return -ESRCH;
 	run->dev->tag = c.s->line;
-	kion_uaccess_trust(&run->scratch, sizeof(run->scratch));
+	enter_step(run, index, &c);
 	ret = run_op(&c);
-	kion_uaccess_trust(NULL, 0);
+	scn_run_missed_preemptions(run);
+	leave_step(run);
+	if (run->nest)
+		run->dev->tag = tag;
 	conclude(&c, ret);
-	if (!run->hooks.no_step_checks && checks_changed(run))
+	if (!run->nest && !run->hooks.no_step_checks && checks_changed(run))
 		step_checks(run, c.s);
 	run->rep.steps_run++;
 	if (run->hooks.step)
 		run->hooks.step(run->hooks.ctx, run, &c.ev);
 	return 0;
-}
-
-/* scn_run_all - see scn.h.  A step whose actor was never made (its fork
- * was allowed to fail, and did) is skipped, as a step whose operand is
- * unbound is. */
-void scn_run_all(struct scn_run *run)
-{
-	const struct scn_program *p = run->p;
-	char who[80];
-	unsigned int i;
-
-	for (i = 0; i < p->nsteps; i++) {
-		if (scn_run_exec(run, i) != -ESRCH)
-			continue;
-		scn_run_step_words(run, &p->steps[i], who, sizeof(who));
-		scn_run_finding(run, SCN_FIND_SKIPPED, &p->steps[i],
-				"%s skipped: process %s was never created",
-				who, p->actors[p->steps[i].actor].name);
-	}
 }

@@ -26,6 +26,7 @@
 #include "ionsim/uapi/dma-buf.h"
 #include "ionsim/uapi/dma-heap.h"
 #include "ionsim/uapi/ion.h"
+#include "model/locks.h"
 #include "scenarios/lang/scn.h"
 
 /* What a bound variable's number is. */
@@ -94,6 +95,24 @@ struct scn_scratch {
 	struct ion_heap_data heaps[HEAP_MAX_HEAPS];	/* HEAP_QUERY list */
 };
 
+/* Steps in progress at once: a step, and those run inside it at its
+ * preemption points (each may be preempted in turn). */
+#define SCN_MAX_NEST 8
+/* `preempt` lines that may wait for one step. */
+#define SCN_MAX_PLAN 8
+
+/* A step in progress (schedule.c). */
+struct scn_frame {
+	unsigned int step;
+	/* points between critical sections met so far, by SIM_SCHED_* and
+	 * lock class: what a `preempt NTH` counts */
+	unsigned long points[2][KION_NLOCK_CLASSES];
+	/* replay: the `preempt` lines armed for this step, and which fired */
+	unsigned int plan[SCN_MAX_PLAN];
+	bool fired[SCN_MAX_PLAN];
+	unsigned int nplan;
+};
+
 struct scn_run {
 	const struct scn_program *p;
 	struct scn_hooks hooks;
@@ -118,7 +137,17 @@ struct scn_run {
 	int quick_seen;		/* kion_audit_quick's counter violations */
 	unsigned long warnings_seen, uaf_seen;
 	bool finished;		/* scn_run_finish has filled rep */
-	struct scn_scratch scratch;	/* the step's ioctl arguments */
+	/* ioctl arguments, one per step in progress (a preempting step must
+	 * not overwrite the preempted one's) */
+	struct scn_scratch scratch[SCN_MAX_NEST];
+	struct scn_frame frames[SCN_MAX_NEST];	/* the steps in progress */
+	unsigned int nest;		/* how many */
+	/* `preempt` lines read, waiting for the next actor step */
+	unsigned int pending[SCN_MAX_PLAN];
+	unsigned int npending;
+	scn_preempt_fn preempt;		/* scn_run_set_preempt's */
+	void *preempt_ctx;
+	unsigned int cursor;		/* scn_run_all: the next step in file order */
 };
 
 /* One step being executed: the operation functions' view. */
@@ -128,6 +157,7 @@ struct scn_ctx {
 	struct scn_event ev;
 	struct sim_proc *proc;		/* the actor's process, or NULL */
 	struct sim_thread *thread;
+	struct scn_scratch *scratch;	/* its ioctl arguments */
 	struct scn_var *vars;		/* its process's variables */
 	struct scn_var out;		/* what `-> V` binds on success */
 	bool skipped;			/* an operand was unbound */
@@ -183,6 +213,14 @@ struct scn_finding *scn_run_finding(struct scn_run *run,
  * allocated): 0, or -ENOMEM with the table unchanged. */
 int scn_run_table_grow(void **rows, unsigned int n, unsigned int *cap,
 		       size_t size);
+
+/* ---- schedule.c: preemption points ----------------------------------- */
+
+/* preempt NTH lock|unlock CLASS: armed for the next actor step. */
+int scn_exec_preempt(struct scn_ctx *c);
+/* At the end of the step in progress (before its frame goes): a skipped
+ * finding for each of its `preempt` lines whose point never came. */
+void scn_run_missed_preemptions(struct scn_run *run);
 
 /* ---- interp_steps.c: system calls and the kernel's threads ---------- */
 

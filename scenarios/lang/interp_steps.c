@@ -124,7 +124,7 @@ int scn_exec_exit(struct scn_ctx *c)
 /* The step's ioctl argument, zeroed: @size bytes of the run's scratch. */
 static void *arg_of(struct scn_ctx *c, size_t size)
 {
-	void *arg = &c->run->scratch.arg;
+	void *arg = &c->scratch->arg;
 
 	memset(arg, 0, size);
 	return arg;
@@ -246,7 +246,7 @@ int scn_exec_query(struct scn_ctx *c)
 		return ret;
 	if (q->cnt > HEAP_MAX_HEAPS)
 		q->cnt = HEAP_MAX_HEAPS;
-	q->heaps = (uintptr_t)c->run->scratch.heaps;
+	q->heaps = (uintptr_t)c->scratch->heaps;
 	ret = user_ioctl(c, ion, ION_IOC_HEAP_QUERY, q);
 	c->ev.ret = q->cnt;
 	return ret;

@@ -166,7 +166,8 @@ static int machine_statement(struct scn_parser *ps)
  * that an unknown one leaves the machine open (see the header). */
 static bool starts_step(const struct scn_parser *ps, const struct scn_token *t)
 {
-	return scn_tok_is(t, "fail") || scn_tok_is(t, "expect") ||
+	return scn_tok_is(t, "fail") || scn_tok_is(t, "preempt") ||
+	       scn_tok_is(t, "expect") ||
 	       scn_tok_is(t, "final") || scn_tok_is(t, "kernel") ||
 	       scn_actor_find(ps->p, t) >= 0;
 }
@@ -190,6 +191,8 @@ static int route_statement(struct scn_parser *ps)
 	}
 	if (scn_tok_is(t, "fail"))
 		return scn_parse_fail(ps);
+	if (scn_tok_is(t, "preempt"))
+		return scn_parse_preempt(ps);
 	if (scn_tok_is(t, "expect"))
 		return scn_parse_expect(ps, SCN_OP_EXPECT);
 	if (scn_tok_is(t, "final"))

@@ -159,6 +159,10 @@ bool scn_split_option(const struct scn_token *t, struct scn_token *key,
 
 /* `fail NTH KIND` on the current line. */
 int scn_parse_fail(struct scn_parser *ps);
+/* preempt NTH lock|unlock CLASS: the next actor step is preempted at its
+ * NTH such point between critical sections, and the step after it runs
+ * there (docs/SCENARIOS.md). */
+int scn_parse_preempt(struct scn_parser *ps);
 /* `expect EXPR` or `final EXPR` (@op) on the current line. */
 int scn_parse_expect(struct scn_parser *ps, enum scn_op op);
 

@@ -148,6 +148,7 @@ static const char *const op_names[SCN_OP_NOPS] = {
 	[SCN_OP_DRAIN] = "drain",
 	[SCN_OP_SHRINK] = "shrink",
 	[SCN_OP_FAIL] = "fail",
+	[SCN_OP_PREEMPT] = "preempt",
 	[SCN_OP_EXPECT] = "expect",
 	[SCN_OP_FINAL] = "final",
 	/* a driver's ops print as written in its lines */

@@ -90,6 +90,7 @@ enum scn_op {
 	SCN_OP_DRAIN,		/* kernel drain HEAP */
 	SCN_OP_SHRINK,		/* kernel shrink HEAP PAGES */
 	SCN_OP_FAIL,		/* fail NTH KIND (no actor) */
+	SCN_OP_PREEMPT,		/* preempt NTH lock|unlock CLASS (no actor) */
 	SCN_OP_EXPECT,		/* expect EXPR (no actor) */
 	SCN_OP_FINAL,		/* final EXPR (no actor; checked at the end) */
 	/* Drivers (our extension: docs/SCENARIOS.md), the seeds' dmabuf-test
@@ -180,8 +181,10 @@ struct scn_step {
 	char *text;			/* write/read "text", unescaped; NULL for write LEN */
 	size_t text_len;		/* may hold NULs (\x00) */
 	int byte;			/* write LEN byte=B */
-	unsigned long nth;		/* fail NTH */
+	unsigned long nth;		/* fail NTH, preempt NTH */
 	enum sim_fault_kind fault;	/* fail KIND */
+	enum sim_sched_point at;	/* preempt: at a lock or an unlock */
+	int lock_class;			/* preempt: model/locks.h class */
 	struct scn_expr expr;		/* expect/final */
 	int bind;			/* variable bound by `-> V`, -1 */
 	int bind_actor;			/* the process it binds in (an actor index), -1 */
@@ -315,8 +318,31 @@ struct scn_run *scn_run_new(const struct scn_program *p,
  * errno result; -EINVAL for an index past the program.
  */
 int scn_run_exec(struct scn_run *run, unsigned int index);
-/* Every step in file order. */
+/*
+ * Every step in file order.  A `preempt` line arms a preemption of the
+ * next actor step: when that step reaches the point it names (holding no
+ * lock), the next actor step in the file runs there, to its end, before
+ * the preempted step goes on.  A preemption whose point never came is a
+ * `skipped` finding, and the step it would have run runs in its turn.
+ */
 void scn_run_all(struct scn_run *run);
+
+/*
+ * A point where the step in progress holds no lock and is about to take
+ * (SIM_SCHED_LOCK) or has just released (SIM_SCHED_UNLOCK) a lock of
+ * class @lock_class (model/locks.h): the @nth such point of that kind
+ * and class in this step.  The callee may run other steps there with
+ * scn_run_exec (they nest; scn_run_depth says how deep), or nothing.
+ */
+typedef void (*scn_preempt_fn)(void *ctx, struct scn_run *run,
+			       enum sim_sched_point at, int lock_class,
+			       unsigned long nth);
+/* Installs @fn (NULL: none) as the run's preemption point: the machine's
+ * scheduler hook then calls it at every point between critical sections
+ * of a step, while fewer than SCN_MAX_NEST steps are in progress. */
+void scn_run_set_preempt(struct scn_run *run, scn_preempt_fn fn, void *ctx);
+/* How many steps are in progress now (0 between steps). */
+unsigned int scn_run_depth(const struct scn_run *run);
 /*
  * scn_run_finish - end of run: the machine goes idle, so every heap's
  * deferred-free list is drained (Linux's SCHED_IDLE free thread), then the

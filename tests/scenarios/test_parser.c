@@ -13,6 +13,7 @@
 
 #include "ionsim/uapi/dma-buf.h"
 #include "ionsim/uapi/ion.h"
+#include "model/locks.h"
 #include "scenarios/lang/scn.h"
 #include "testlib.h"
 
@@ -312,7 +313,8 @@ static const char kitchen_sink[] =
 	"final free cam > 15M\n"
 	"final frag cma <= 0.25\n"
 	"final mappings app.render != 1\n"		/* 65 */
-	"final refs dmabuf_test kh < 3\n";
+	"final refs dmabuf_test kh < 3\n"
+	"preempt 3 lock buffer->lock\n";
 
 /* The step on line @line. */
 static const struct scn_step *step_at(const struct scn_program *p,
@@ -608,6 +610,13 @@ START_TEST(expressions_of_the_sink)
 	s = step_at(p, 65);
 	ck_assert_int_eq(s->expr.term, SCN_TERM_MAPPINGS);
 	ck_assert_int_eq(s->expr.actor, actor_of(p, "app"));
+	s = step_at(p, 67);
+	ck_assert_int_eq(s->op, SCN_OP_PREEMPT);
+	ck_assert_int_eq(s->actor, -1);
+	ck_assert_uint_eq(s->nth, 3);
+	ck_assert_int_eq(s->at, SIM_SCHED_LOCK);
+	ck_assert_str_eq(kion_lock_class_name((unsigned int)s->lock_class),
+			 "buffer->lock");
 	s = step_at(p, 66);
 	ck_assert_int_eq(s->expr.actor, actor_of(p, "dmabuf_test"));
 	scn_program_free(p);
@@ -967,6 +976,13 @@ static const struct bad_text bad_texts[] = {
 	{ PRE "fail 1\n", E5(7, "missing fault kind after the count (pages, genpool, kobj, fd or any)") },
 	{ PRE "fail 1 bytes\n", E5(8, "unknown fault kind 'bytes' (pages, genpool, kobj, fd or any)") },
 	{ PRE "fail 1 fd now\n", E5(11, "unexpected 'now' at the end of the fail statement") },
+	/* preempt */
+	{ PRE "preempt\n", E5(8, "'preempt' needs a count, lock or unlock, and a lock (preempt NTH lock|unlock CLASS)") },
+	{ PRE "preempt 1 unlock\n", E5(17, "'preempt' needs a count, lock or unlock, and a lock (preempt NTH lock|unlock CLASS)") },
+	{ PRE "preempt 0 unlock client->lock\n", E5(9, "count 0 is out of range (1 to 18446744073709551615)") },
+	{ PRE "preempt 1 release client->lock\n", E5(11, "expected 'lock' or 'unlock' after the count, not 'release'") },
+	{ PRE "preempt 1 lock client.lock\n", E5(16, "unknown lock 'client.lock' (client->lock, dev->lock, dev->buffer_lock, buffer->lock or debugfs_mutex)") },
+	{ PRE "preempt 1 lock dev->lock now\n", E5(26, "unexpected 'now' at the end of the preempt statement") },
 	/* expect and final */
 	{ PRE "expect\n", E5(7, "missing expression after 'expect' (TERM OP NUMBER, such as leaks == 0)") },
 	{ PRE "expect leakz == 0\n", E5(8, "unknown term 'leakz' (live_buffers, leaks, orphaned, used, free, frag, largest_free, failures, frag_failures, peak, refs, handles, fds or mappings)") },
@@ -1134,7 +1150,8 @@ START_TEST(op_names)
 		"query", "heapalloc", "dup", "close", "send", "mmap", "munmap",
 		"write", "read", "cpu_begin", "cpu_end", "kmap", "kunmap",
 		"attach", "detach", "dmamap", "dmaunmap", "fork", "exit",
-		"drain", "shrink", "fail", "expect", "final", "client",
+		"drain", "shrink", "fail", "preempt", "expect", "final",
+		"client",
 		"alloc", "free", "kmap", "kunmap", "share", "import", "get",
 		"put", "destroy",
 	};

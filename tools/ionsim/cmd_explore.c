@@ -31,11 +31,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "model/locks.h"
 #include "scenarios/lang/explore_world.h"
 #include "tools/ionsim/tool.h"
 
 #define MAX_JOBS 256
-#define WHY_MAX 512	/* the explorer keeps as much of a violation's text */
+#define WHY_MAX 512
+#define DEFAULT_LOCK_PREEMPTIONS 2	/* --preempt=locks without a bound */	/* the explorer keeps as much of a violation's text */
 
 static const char explore_usage[] =
 "usage: ionsim explore [OPTION...] FILE\n"
@@ -70,6 +72,13 @@ static const char explore_usage[] =
 "                       or fails; once a fault fired, step outcomes are not\n"
 "                       judged (the fault explains them), the rest is\n"
 "  --max-faults N       faults per schedule (default 1; implies --faults)\n"
+"  --preempt=locks      preempt inside ioctls: wherever the running step\n"
+"                       holds no lock (between its critical sections, as\n"
+"                       Linux 4.9 takes client->lock, dev->lock and\n"
+"                       buffer->lock), another actor's next step may run\n"
+"                       there to its end; each such step is a preemption\n"
+"                       (default bound 2).  --preempt=none: steps are\n"
+"                       atomic (the default)\n"
 "  --no-hashing         do not prune states seen before\n"
 "  --no-reduction       no sleep sets: visit every order\n"
 "  --shortest           search on after a violation and report the\n"
@@ -87,7 +96,8 @@ static const char explore_usage[] =
 "  --counterexample FILE  write the violating schedule to FILE as a\n"
 "                       scenario: the machine and actor lines, then the\n"
 "                       steps in the order they ran (`fail` lines for the\n"
-"                       faults); `ionsim run FILE` exits 1 with the finding\n"
+"                       faults, `preempt` lines for the preemptions);\n"
+"                       `ionsim run FILE` exits 1 with the finding\n"
 "  --json               print the statistics and the counterexample as one\n"
 "                       JSON document: {\"ionsim\", \"file\", \"status\",\n"
 "                       \"result\", \"actors\", \"steps\", \"stats\",\n"
@@ -184,6 +194,8 @@ static const struct {
 struct explore_opts {
 	struct sim_explore_opts search;	/* bounds and switches */
 	bool faults, json, quiet;
+	bool preempt;			/* --preempt=locks */
+	bool preemptions_given;		/* --max-preemptions given */
 	unsigned int jobs;		/* 0: not given */
 	bool sharded;			/* --shard given */
 	const char *cex_path;
@@ -197,7 +209,7 @@ enum {
 	OPT_MAX_DEPTH = 256, OPT_MAX_PREEMPTIONS, OPT_MAX_FAULTS,
 	OPT_MAX_STATES, OPT_MAX_SECONDS, OPT_MEMORY, OPT_FAULTS,
 	OPT_NO_HASHING, OPT_NO_REDUCTION, OPT_SHORTEST, OPT_JOBS, OPT_SHARD,
-	OPT_KERNEL, OPT_BUG, OPT_CEX, OPT_JSON,
+	OPT_KERNEL, OPT_BUG, OPT_CEX, OPT_JSON, OPT_PREEMPT,
 };
 
 static const struct option explore_longopts[] = {
@@ -210,6 +222,7 @@ static const struct option explore_longopts[] = {
 	{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "faults", no_argument, NULL, OPT_FAULTS },
+	{ "preempt", required_argument, NULL, OPT_PREEMPT },
 	{ "no-hashing", no_argument, NULL, OPT_NO_HASHING },
 	{ "no-reduction", no_argument, NULL, OPT_NO_REDUCTION },
 	{ "shortest", no_argument, NULL, OPT_SHORTEST },
@@ -276,6 +289,16 @@ static int take_shard(struct explore_opts *o)
 			 optarg);
 }
 
+/* --preempt=locks|none. */
+static int take_preempt(struct explore_opts *o)
+{
+	if (strcmp(optarg, "locks") == 0 || strcmp(optarg, "none") == 0) {
+		o->preempt = optarg[0] == 'l';
+		return 0;
+	}
+	return bad_usage("--preempt takes locks or none, not '%s'", optarg);
+}
+
 static int take_kernel(struct explore_opts *o)
 {
 	size_t i;
@@ -332,6 +355,7 @@ static int take_bound(struct explore_opts *o, int c)
 	case OPT_MAX_PREEMPTIONS:
 		ret = take_uint("--max-preemptions", UINT_MAX - 1, &v);
 		s->max_preemptions = (unsigned int)v;
+		o->preemptions_given = true;
 		return ret;
 	case OPT_MAX_FAULTS:
 		ret = take_uint("--max-faults", UINT_MAX - 1, &v);
@@ -361,6 +385,7 @@ static int take_option(struct explore_opts *o, int c)
 	case 'q': o->quiet = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_FAULTS: o->faults = true; return 0;
+	case OPT_PREEMPT: return take_preempt(o);
 	case OPT_NO_HASHING: o->search.hashing = false; return 0;
 	case OPT_NO_REDUCTION: o->search.sleep_sets = false; return 0;
 	case OPT_SHORTEST: o->search.shortest = true; return 0;
@@ -398,6 +423,10 @@ static int check_opts(struct explore_opts *o)
 				 "together");
 	if (!o->faults)
 		o->search.max_faults = 0;
+	/* a preemption point sits at every lock of every ioctl: unbounded,
+	 * the search would rarely end */
+	if (o->preempt && !o->preemptions_given)
+		o->search.max_preemptions = DEFAULT_LOCK_PREEMPTIONS;
 	o->search.stop_at_first = !o->search.shortest;
 	return 0;
 }
@@ -613,11 +642,13 @@ static int keep_cex(struct outcome *out, const struct scn_cex *cex)
 }
 
 /* Explores with @opts in this process. */
-static int search_here(const struct scn_program *p, bool faults,
+static int search_here(const struct scn_program *p,
+		       const struct explore_opts *o,
 		       const struct sim_explore_opts *opts,
 		       struct outcome *out)
 {
-	struct scn_world_opts wo = { .faults = faults };
+	struct scn_world_opts wo = { .faults = o->faults,
+				     .preempt = o->preempt };
 	struct sim_explore_world world;
 	struct search s = { .out = out };
 	int err = 0;
@@ -815,6 +846,8 @@ static void wire_entry(struct wire *b, const struct scn_cex_entry *e)
 	wire_put(b, (uint64_t)(int64_t)e->ret);
 	wire_put(b, e->skipped);
 	wire_put(b, e->fault);
+	wire_put(b, e->at);
+	wire_put(b, (uint64_t)(int64_t)e->lock);
 	wire_put(b, e->nth);
 }
 
@@ -826,6 +859,8 @@ static void unwire_entry(struct wire *b, struct scn_cex_entry *e)
 	e->ret = (long)(int64_t)wire_get(b);
 	e->skipped = wire_get(b) != 0;
 	e->fault = (enum sim_fault_kind)wire_get(b);
+	e->at = (enum sim_sched_point)wire_get(b);
+	e->lock = (int)(int64_t)wire_get(b);
 	e->nth = (unsigned long)wire_get(b);
 }
 
@@ -944,7 +979,7 @@ static void worker(const struct scn_program *p, const struct explore_opts *o,
 		opts.memory_budget /= n;
 	else
 		opts.memory_budget = ((size_t)256 << 20) / n;
-	err = search_here(p, o->faults, &opts, &out);
+	err = search_here(p, o, &opts, &out);
 	if (!err)
 		err = send_outcome(fd, &out);
 	free(out.cex.entries);
@@ -1144,6 +1179,12 @@ static void write_child_threads(FILE *out, const struct source *src,
 	}
 }
 
+/* "lock" or "unlock", as `preempt` lines say it. */
+static const char *point_name(enum sim_sched_point at)
+{
+	return at == SIM_SCHED_LOCK ? "lock" : "unlock";
+}
+
 /* The steps in the order they ran, each fault as a `fail` before its
  * step, and the finals when the violation was found at the end. */
 static void write_steps(FILE *out, const struct source *src,
@@ -1159,6 +1200,12 @@ static void write_steps(FILE *out, const struct source *src,
 		if (e->kind == SCN_CEX_FAULT) {
 			fprintf(out, "fail %lu %s\n", e->nth,
 				sim_fault_kind_name(e->fault));
+			continue;
+		}
+		if (e->kind == SCN_CEX_PREEMPT) {
+			fprintf(out, "preempt %lu %s %s\n", e->nth,
+				point_name(e->at),
+				kion_lock_class_name((unsigned int)e->lock));
 			continue;
 		}
 		fprintf(out, "%s\n", line_text(src, p->steps[e->step].line,
@@ -1267,14 +1314,18 @@ static const char *result_word(const struct scn_cex_entry *e, char *buf,
 static bool violating_step(const struct scn_cex *cex, unsigned int i,
 			   const struct scn_program *p)
 {
-	unsigned int k;
+	unsigned int k, line = cex->finding.line;
 
-	if (cex->at_end || cex->entries[i].kind != SCN_CEX_STEP)
+	if (cex->at_end || cex->entries[i].kind != SCN_CEX_STEP ||
+	    p->steps[cex->entries[i].step].line != line)
 		return false;
+	/* a step that ran before finds nothing after it; but a preempted
+	 * step ends after the steps that ran inside it */
 	for (k = i + 1; k < cex->n; k++)
-		if (cex->entries[k].kind == SCN_CEX_STEP)
+		if (cex->entries[k].kind == SCN_CEX_STEP &&
+		    p->steps[cex->entries[k].step].line == line)
 			return false;
-	return p->steps[cex->entries[i].step].line == cex->finding.line;
+	return true;
 }
 
 /* The counterexample, step by step, and the violated check. */
@@ -1295,6 +1346,13 @@ static void print_cex(FILE *out, const struct source *src,
 			fprintf(out, "        fail %lu %s  (injected into the "
 				"next step)\n", e->nth,
 				sim_fault_kind_name(e->fault));
+			continue;
+		}
+		if (e->kind == SCN_CEX_PREEMPT) {
+			fprintf(out, "        preempt %lu %s %s  (the next step "
+				"stops there; the step after it runs)\n",
+				e->nth, point_name(e->at),
+				kion_lock_class_name((unsigned int)e->lock));
 			continue;
 		}
 		fprintf(out, "  %3u  line %-4u %-52s %s%s\n", ++n, line,
@@ -1412,6 +1470,12 @@ static json_t *json_entry(const struct source *src,
 		return json_pack("{s:s, s:I, s:i}", "fault",
 				 sim_fault_kind_name(e->fault), "nth",
 				 (json_int_t)e->nth, "line", (int)s->line);
+	if (e->kind == SCN_CEX_PREEMPT)
+		return json_pack("{s:s, s:s, s:I, s:i}", "preempt",
+				 point_name(e->at), "lock",
+				 kion_lock_class_name((unsigned int)e->lock),
+				 "nth", (json_int_t)e->nth, "line",
+				 (int)s->line);
 	return json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b}", "line",
 			 (int)s->line, "actor", scn_step_actor(src->prog, s),
 			 "source", line_text(src, s->line, buf, sizeof(buf)),
@@ -1515,7 +1579,7 @@ static int search(const struct source *src, const struct explore_opts *o,
 
 	if (o->jobs > 1)
 		return search_jobs(src->prog, o, r);
-	err = search_here(src->prog, o->faults, &o->search, r);
+	err = search_here(src->prog, o, &o->search, r);
 	if (err && !r->stats.error[0])
 		snprintf(r->stats.error, sizeof(r->stats.error), "%s",
 			 strerror(-err));

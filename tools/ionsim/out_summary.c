@@ -682,6 +682,9 @@ static void print_result(struct tool_narrator *n, const struct scn_event *ev)
 	case SCN_OP_FAIL:
 		fputs("  => fault armed\n", n->out);
 		return;
+	case SCN_OP_PREEMPT:
+		fputs("  => preemption armed for the next step\n", n->out);
+		return;
 	default:
 		break;
 	}
