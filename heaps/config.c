@@ -104,7 +104,9 @@ void heap_config_defaults(struct heap_config *cfg, enum heap_type type)
 	cfg->policy = HEAP_POLICY_FIRST_FIT;
 	/* Linux 4.9 sets ION_HEAP_FLAG_DEFER_FREE in the system, carveout and
 	 * chunk heaps' create functions, and not in system_contig's or the
-	 * CMA heap's. */
+	 * CMA heap's.  The ION model clears a carveout's or chunk's when it
+	 * runs without KION_BUG_DEFER_CARVEOUT, unless the statement wrote
+	 * defer_free= (defer_free_set). */
 	cfg->defer_free = type == HEAP_TYPE_SYSTEM ||
 			  type == HEAP_TYPE_CARVEOUT || type == HEAP_TYPE_CHUNK;
 }
@@ -318,6 +320,7 @@ static int read_switch(struct parse_ctx *px, const struct sim_word *val, bool *o
 
 static int parse_defer_free(struct parse_ctx *px, const struct sim_word *val)
 {
+	px->cfg->defer_free_set = true;
 	return read_switch(px, val, &px->cfg->defer_free);
 }
 

@@ -7,8 +7,10 @@
  * starts (or at the value after its '=').  Heap statements go to
  * heap_config_parse, whose column is kept as it is: both parsers count
  * columns in the same line.  A statement given twice (ram, abi, kernel,
- * nofile) is an error naming the first one's line: machine descriptions
- * are short, and a second `ram` is far more often a slip than an intent.
+ * nofile, kref_bits) is an error naming the first one's line: machine
+ * descriptions are short, and a second `ram` is far more often a slip
+ * than an intent.  `bug` and `fix` lines accumulate instead, each
+ * switching one defect, and a later line wins over an earlier one.
  *
  * What needs the whole board waits for kion_board_finish: a dmaheap may
  * name a heap declared below it, and regions can only be laid out once
@@ -360,6 +362,98 @@ static int parse_nofile(struct stmt *st, const struct sim_word *kw)
 }
 
 /* ------------------------------------------------------------------ */
+/* bug NAME, fix NAME | all, kref_bits N                                */
+/* ------------------------------------------------------------------ */
+
+/* The mutant a bug or fix statement names (model/bugs.c), or an error
+ * saying where the names are listed. */
+static int read_mutant(struct stmt *st, const struct sim_word *kw,
+		       const struct kion_mutant **out)
+{
+	char name[NUMBER_TEXT_MAX];
+	struct sim_word w;
+
+	if (!next_word(st, &w))
+		return fail(st, end_col(st),
+			    "missing defect name after '%.*s' (ionsim explore --bug list)",
+			    sim_word_quote_len(kw), kw->s);
+	*out = word_copy(&w, name, sizeof(name)) ? kion_mutant_find(name) : NULL;
+	if (!*out)
+		return fail(st, w.col,
+			    "no defect called '%.*s' (ionsim explore --bug list)",
+			    sim_word_quote_len(&w), w.s);
+	return 0;
+}
+
+/* Bits switched on by a later line win over an earlier fix and the
+ * other way round, so that `fix all` then `bug NAME` is the fixed model
+ * with one defect; resolve_config applies off after on. */
+static void switch_bugs(struct kion_config *k, unsigned int on,
+			unsigned int off)
+{
+	k->bugs_on = (k->bugs_on & ~off) | on;
+	k->bugs_off = (k->bugs_off & ~on) | off;
+}
+
+static int parse_bug(struct stmt *st, const struct sim_word *kw)
+{
+	const struct kion_mutant *mu;
+	int ret = read_mutant(st, kw, &mu);
+
+	if (!ret)
+		ret = expect_end(st, "bug");
+	if (ret)
+		return ret;
+	switch_bugs(&st->b->kion, mu->on, 0);
+	return 1;
+}
+
+/* `fix all` switches every defect off: the fixed model. */
+static int parse_fix(struct stmt *st, const struct sim_word *kw)
+{
+	const struct kion_mutant *mu = NULL;
+	unsigned int save = st->pos;
+	struct sim_word w;
+	int ret = 0;
+
+	if (!next_word(st, &w) || !sim_word_is(&w, "all")) {
+		st->pos = save;
+		ret = read_mutant(st, kw, &mu);
+	}
+	if (!ret)
+		ret = expect_end(st, "fix");
+	if (ret)
+		return ret;
+	switch_bugs(&st->b->kion, 0, mu ? mu->off : KION_BUGS_ALL);
+	return 1;
+}
+
+static int parse_kref_bits(struct stmt *st, const struct sim_word *kw)
+{
+	struct kion_board *b = st->b;
+	struct sim_word w;
+	uint64_t n;
+	int ret = check_once(st, kw, b->kref_bits_line);
+
+	if (ret)
+		return ret;
+	if (!next_word(st, &w))
+		return fail(st, end_col(st), "missing width after 'kref_bits' (1..32)");
+	if (!read_count(&w, &n))
+		return fail(st, w.col, "bad kref_bits '%.*s': expected a number",
+			    sim_word_quote_len(&w), w.s);
+	if (n < 1 || n > 32)
+		return fail(st, w.col, "kref_bits %.*s is out of range (1..32)",
+			    sim_word_quote_len(&w), w.s);
+	ret = expect_end(st, "kref_bits");
+	if (ret)
+		return ret;
+	b->kion.kref_bits = (unsigned int)n;
+	b->kref_bits_line = st->lineno;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
 /* dmaheap NAME heap=HEAPNAME                                           */
 /* ------------------------------------------------------------------ */
 
@@ -560,6 +654,12 @@ static int parse_statement(struct stmt *st)
 		return parse_dmaheap(st, &kw);
 	if (sim_word_is(&kw, "nofile"))
 		return parse_nofile(st, &kw);
+	if (sim_word_is(&kw, "bug"))
+		return parse_bug(st, &kw);
+	if (sim_word_is(&kw, "fix"))
+		return parse_fix(st, &kw);
+	if (sim_word_is(&kw, "kref_bits"))
+		return parse_kref_bits(st, &kw);
 	return 0;
 }
 
@@ -571,6 +671,7 @@ void kion_board_init(struct kion_board *b)
 	b->kion.abi = KION_ABI_LEGACY;
 	b->kion.kernel = default_kernel(KION_ABI_LEGACY);
 	b->kion.bugs = 0;	/* the kernel's own defects (kion.h) */
+	b->kion.bugs_on = b->kion.bugs_off = 0;
 	b->kion.kref_bits = 32;
 }
 
@@ -821,7 +922,7 @@ static int parse_text_line(struct kion_board *b, const char *line,
 		return board_fail(err, lineno, perr.col, "%s", perr.msg);
 	if (ret == 0 && first_word(line, &w))
 		return board_fail(err, lineno, w.col,
-				  "'%.*s' is not a machine statement (ram, abi, kernel, heap, dmaheap or nofile)",
+				  "'%.*s' is not a machine statement (ram, abi, kernel, heap, dmaheap, nofile, bug, fix or kref_bits)",
 				  sim_word_quote_len(&w), w.s);
 	return 0;
 }

@@ -14,14 +14,21 @@
  *     dmaheap NAME heap=HEAPNAME
  *     nofile N                                (3 .. 1048576)
  *
- * plus one extension of ours,
+ * plus extensions of ours,
  *
  *     kernel 4.4 | 4.9.45 | 4.9.337 | 4.19
+ *     bug NAME                                (a defect on, model/bugs.c)
+ *     fix NAME | all                          (its fix; all: every defect off)
+ *     kref_bits N                             (1..32)
  *
- * which picks the release whose ION /dev/ion follows, defects included
+ * `kernel` picks the release whose ION /dev/ion follows, defects included
  * (kion_kernel_bugs).  4.4 and 4.9.x speak the legacy ABI, 4.19 the modern
  * one; `abi legacy` alone means 4.9.337, `abi modern` alone 4.19, and
- * giving both with a contradiction is an error.  The machine's kernel also
+ * giving both with a contradiction is an error.  `bug` and `fix` adjust
+ * that release's set (kion_config.bugs_on / bugs_off); any number of
+ * them may be given, and where two switch the same defect the later line
+ * wins.  `kref_bits` narrows handle krefs and user_ref_counts so that
+ * their overflows (ION-SPEC 7.5) are a few steps away.  The machine's kernel also
  * sets which kernel's heap code every heap follows (4.9 or 4.19) unless
  * its heap statement says kernel= itself.  Because `kernel` is also the
  * scenario actor for kernel threads (`kernel drain HEAP`), a `kernel` line
@@ -81,7 +88,7 @@ struct kion_board {
 	struct heap_board heaps;	/* in statement order */
 	/* heap_src[i] locates heaps.heaps[i]'s statement */
 	struct kion_board_heap_src heap_src[HEAP_MAX_HEAPS];
-	struct kion_config kion;	/* abi and kernel of /dev/ion */
+	struct kion_config kion;	/* abi, kernel, defects, kref width */
 	struct kion_board_dmaheap dmaheaps[KION_MAX_DMAHEAPS];
 	unsigned int ndmaheaps;
 	bool has_heaps;			/* heap statements replace the default board */
@@ -91,6 +98,7 @@ struct kion_board {
 	unsigned int abi_line;
 	unsigned int kernel_line;
 	unsigned int nofile_line;
+	unsigned int kref_bits_line;
 	bool finished;			/* kion_board_finish succeeded */
 };
 

@@ -228,7 +228,7 @@ void *kion_buffer_kmap_get(struct kion_buffer *buffer, int *err)
 	void *vaddr;
 
 	*err = 0;
-	if (from == INT_MAX && kion_bug(buffer->dev, KION_BUG_KMAP_SYNC)) {
+	if (from == INT_MAX && kion_bug(buffer->dev, KION_BUG_KMAP_OVERFLOW)) {
 		hb->kmap_cnt = INT_MIN;	/* 4.9.45's increment wraps */
 		vaddr = hb->vaddr;
 	} else {

@@ -18,12 +18,15 @@
 
 #include "model/kion.h"
 
-/* kion_kernel_bugs - see kion.h. */
+/* kion_kernel_bugs - see kion.h.  Every 4.x upstream kept SYNC's
+ * unchecked kmap_cnt (Android alone fixed it) and deferred carveout and
+ * chunk frees, so those two are in every set. */
 unsigned int kion_kernel_bugs(enum kion_kernel kernel)
 {
-	const unsigned int k4_9_45 = KION_BUG_SHARE_UNLOCKED |
+	const unsigned int every = KION_BUG_KMAP_SYNC | KION_BUG_DEFER_CARVEOUT;
+	const unsigned int k4_9_45 = every | KION_BUG_SHARE_UNLOCKED |
 		KION_BUG_NO_USER_REFS | KION_BUG_ALLOC_UAF |
-		KION_BUG_KREF_OVERFLOW | KION_BUG_KMAP_SYNC |
+		KION_BUG_KREF_OVERFLOW | KION_BUG_KMAP_OVERFLOW |
 		KION_BUG_QUERY_EINVAL;
 
 	switch (kernel) {
@@ -32,24 +35,33 @@ unsigned int kion_kernel_bugs(enum kion_kernel kernel)
 	case KION_KERNEL_4_9_45:
 		return k4_9_45;
 	case KION_KERNEL_4_9_337:
-		return KION_BUG_QUERY_EINVAL;
+		return every | KION_BUG_QUERY_EINVAL;
 	case KION_KERNEL_4_19:
-		return KION_BUG_KMAP_SYNC;
+		return every | KION_BUG_KMAP_OVERFLOW;
 	}
 	return 0;
 }
 
-/* The configuration as the device runs it: bugs and widths resolved. */
+/* The base set of @cfg, before bugs_on and bugs_off. */
+static unsigned int base_bugs(const struct kion_config *cfg)
+{
+	if (cfg->bugs & KION_BUGS_EXACT)
+		return cfg->bugs & ~KION_BUGS_EXACT;
+	if (cfg->bugs == 0)
+		return kion_kernel_bugs(cfg->kernel);
+	return cfg->bugs;
+}
+
+/* The configuration as the device runs it: bugs and widths resolved.
+ * The adjustments come last, off after on, so that a fix always beats
+ * the base and a `bug` line the board later fixed. */
 static void resolve_config(struct kion_device *dev,
 			   const struct kion_config *cfg)
 {
 	unsigned int bits = cfg->kref_bits;
 
 	dev->cfg = *cfg;
-	if (cfg->bugs & KION_BUGS_EXACT)
-		dev->cfg.bugs = cfg->bugs & ~KION_BUGS_EXACT;
-	else if (cfg->bugs == 0)
-		dev->cfg.bugs = kion_kernel_bugs(cfg->kernel);
+	dev->cfg.bugs = (base_bugs(cfg) | cfg->bugs_on) & ~cfg->bugs_off;
 	if (bits == 0 || bits > 32)
 		bits = 32;
 	dev->cfg.kref_bits = bits;
@@ -78,6 +90,30 @@ static void destroy_heaps(struct kion_device *dev)
 		heap_destroy(dev->heaps[--dev->nheaps]);
 }
 
+/* Whether heap @hc frees at once only because the device runs without
+ * KION_BUG_DEFER_CARVEOUT: a carveout or chunk heap whose statement did
+ * not say defer_free= itself (an explicit choice always wins). */
+static bool undeferred(const struct kion_device *dev,
+		       const struct heap_config *hc)
+{
+	if (kion_bug(dev, KION_BUG_DEFER_CARVEOUT) || hc->defer_free_set)
+		return false;
+	return hc->type == HEAP_TYPE_CARVEOUT || hc->type == HEAP_TYPE_CHUNK;
+}
+
+/* heap_create for @hc, with the device's deferred-free choice. */
+static struct heap *create_heap(struct kion_device *dev,
+				const struct heap_config *hc, int *err)
+{
+	struct heap_config own;
+
+	if (!undeferred(dev, hc))
+		return heap_create(dev->m, hc, err);
+	own = *hc;
+	own.defer_free = false;
+	return heap_create(dev->m, &own, err);
+}
+
 /* ion_device_add_heap for each heap of @board, in priority order. */
 static int create_heaps(struct kion_device *dev,
 			const struct heap_board *board)
@@ -88,7 +124,7 @@ static int create_heaps(struct kion_device *dev,
 
 	priority_order(board, order);
 	for (i = 0; i < board->n; i++) {
-		struct heap *heap = heap_create(dev->m, &board->heaps[order[i]],
+		struct heap *heap = create_heap(dev, &board->heaps[order[i]],
 						&err);
 
 		if (!heap) {

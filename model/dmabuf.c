@@ -8,9 +8,10 @@
  * away releases it, and with it that kref.  As in Linux 4.9's
  * drivers/dma-buf/dma-buf.c the file answers mmap (bounded by the
  * buffer's size), lseek (only to learn the size) and DMA_BUF_IOCTL_SYNC,
- * which brackets CPU access: for ION's buffers that is a kernel mapping
- * count, taken by START and dropped, unchecked, by END (CVE-2021-0929's
- * path).  Every export is linked at the head of the device's db_list, so
+ * which brackets CPU access: for ION's buffers in every upstream 4.x
+ * that is a kernel mapping count, taken by START and dropped, unchecked,
+ * by END (CVE-2021-0929's path, KION_BUG_KMAP_SYNC); Android's fix, the
+ * model without that bit, leaves the count alone.  Every export is linked at the head of the device's db_list, so
  * bufinfo lists the newest first.
  *
  * Simplification: 4.9 maps a cached buffer without NEEDS_SYNC page by
@@ -277,7 +278,10 @@ void kion_dma_buf_put(struct kion_dmabuf *dmabuf)
 /* ---- CPU access ---------------------------------------------------------------- */
 
 /* kion_dma_buf_begin_cpu_access - see kion.h; other exporters' dma-bufs
- * need no kernel mapping for it here. */
+ * need no kernel mapping for it here.  Without KION_BUG_KMAP_SYNC the
+ * buffer's kmap lives in the dma-buf kmap ops (Android's fix for
+ * CVE-2021-0929), which nothing here calls; the lock stays, as the fixed
+ * code still takes it to sync the attachments. */
 int kion_dma_buf_begin_cpu_access(struct kion_dmabuf *dmabuf)
 {
 	struct kion_buffer *buffer = dmabuf->buffer;
@@ -288,13 +292,16 @@ int kion_dma_buf_begin_cpu_access(struct kion_dmabuf *dmabuf)
 		return 0;
 	kion_enter(dev);
 	sim_mutex_lock(dev->m, &buffer->lock);
-	kion_buffer_kmap_get(buffer, &err);
+	if (kion_bug(dev, KION_BUG_KMAP_SYNC))
+		kion_buffer_kmap_get(buffer, &err);
 	sim_mutex_unlock(dev->m, &buffer->lock);
 	kion_leave(dev);
 	return err;
 }
 
-/* kion_dma_buf_end_cpu_access - see kion.h. */
+/* kion_dma_buf_end_cpu_access - see kion.h.  With KION_BUG_KMAP_SYNC
+ * the put matches no get of its own, so a user's END can take a driver's
+ * mapping away (ION-SPEC 7.6). */
 int kion_dma_buf_end_cpu_access(struct kion_dmabuf *dmabuf)
 {
 	struct kion_buffer *buffer = dmabuf->buffer;
@@ -304,7 +311,8 @@ int kion_dma_buf_end_cpu_access(struct kion_dmabuf *dmabuf)
 		return 0;
 	kion_enter(dev);
 	sim_mutex_lock(dev->m, &buffer->lock);
-	kion_buffer_kmap_put(buffer);
+	if (kion_bug(dev, KION_BUG_KMAP_SYNC))
+		kion_buffer_kmap_put(buffer);
 	sim_mutex_unlock(dev->m, &buffer->lock);
 	kion_leave(dev);
 	return 0;

@@ -315,7 +315,7 @@ void *kion_handle_kmap_get(struct kion_handle *handle, int *err)
 
 	if (handle->kmap_cnt) {
 		if (handle->kmap_cnt == INT_MAX) {
-			if (!kion_bug(dev, KION_BUG_KMAP_SYNC)) {
+			if (!kion_bug(dev, KION_BUG_KMAP_OVERFLOW)) {
 				*err = -EOVERFLOW;
 				return NULL;
 			}

@@ -119,8 +119,10 @@ static void user_free_nolock(struct ioctl_call *c, struct kion_handle *handle)
 	}
 	from = handle->user_ref_count;
 	if (from == 0) {
-		kion_warn(c->dev, "user_ion_free_nolock",
-			  "user does not have access");
+		/* Only a FREE racing the ALLOC or IMPORT that published the id
+		 * gets here; 4.9.337 refuses it and changes nothing. */
+		kion_warn_defended(c->dev, "user_ion_free_nolock",
+				   "user does not have access");
 		return;
 	}
 	handle->user_ref_count = from - 1;

@@ -19,8 +19,8 @@
  * Locks are taken where 4.9 takes them (dev->lock, dev->buffer_lock,
  * client->lock, buffer->lock), through sim_mutex, so that the explorer can
  * preempt exactly where the kernel could be preempted.  Defects of older
- * releases are switchable (struct kion_config.bugs); the default is the
- * fixed 4.9.337 code.
+ * releases are switchable (struct kion_config, model/bugs.c); the
+ * default is the 4.9.337 code with its own few.
  *
  * A destroyed handle is not freed at once: it is marked dead and parked
  * on the device until no entry point (ioctl, release, kernel API call) is
@@ -64,7 +64,8 @@ enum kion_abi {
 };
 
 /* Defects that releases had, switchable one by one (the explorer's
- * mutants).  KION_KERNEL_* below pick a release's set. */
+ * mutants, model/bugs.c names them).  KION_KERNEL_* below pick a
+ * release's set. */
 enum kion_bug {
 	KION_BUG_FREE_RACE = 1u << 0,	   /* CVE-2016-9120: 3-step FREE (<= 4.5) */
 	KION_BUG_SHARE_UNLOCKED = 1u << 1, /* CVE-2017-0564: SHARE drops client->lock */
@@ -72,10 +73,15 @@ enum kion_bug {
 	KION_BUG_ALLOC_UAF = 1u << 3,	   /* ALLOC publishes the handle without a grab */
 	KION_BUG_PASS_TO_USER = 1u << 4,   /* IMPORT reads the id after pass_to_user */
 	KION_BUG_KREF_OVERFLOW = 1u << 5,  /* no overflow checks on handle krefs */
-	KION_BUG_KMAP_SYNC = 1u << 6,	   /* CVE-2021-0929 with no INT_MAX guard */
+	KION_BUG_KMAP_SYNC = 1u << 6,	   /* CVE-2021-0929: SYNC moves kmap_cnt */
 	KION_BUG_IMPORT_RESURRECT = 1u << 7, /* 2012: final put outside client->lock */
 	KION_BUG_QUERY_EINVAL = 1u << 8,   /* 4.9: HEAP_QUERY list returns EINVAL */
+	KION_BUG_KMAP_OVERFLOW = 1u << 9,  /* no INT_MAX guard on kmap counts */
+	KION_BUG_DEFER_CARVEOUT = 1u << 10, /* carveout/chunk defer their frees */
 };
+
+/* Every KION_BUG_* bit: what `fix all` switches off. */
+#define KION_BUGS_ALL ((1u << 11) - 1)
 
 /* In kion_config.bugs: the other bits are the whole set, possibly empty,
  * instead of 0 meaning "the kernel's set". */
@@ -91,24 +97,45 @@ enum kion_kernel {
 struct kion_config {
 	enum kion_abi abi;
 	enum kion_kernel kernel;
-	/* KION_BUG_*: 0 means the kernel's own set (kion_kernel_bugs); with
-	 * KION_BUGS_EXACT the remaining bits are the set, even none. */
+	/* The base set of KION_BUG_*: 0 means the kernel's own set
+	 * (kion_kernel_bugs); with KION_BUGS_EXACT the remaining bits are
+	 * the set, even none. */
 	unsigned int bugs;
+	/* Adjustments to the base, as `bug NAME` / `fix NAME` statements and
+	 * --bug make them: the device runs (base | bugs_on) & ~bugs_off. */
+	unsigned int bugs_on, bugs_off;
 	/* Width of handle krefs and user_ref_counts, 1..32 (0: 32).  Narrow
 	 * widths let the explorer reach the overflows of 7.5 in a few steps. */
 	unsigned int kref_bits;
 };
 
 /*
- * The defects @kernel shipped with: 4.4, the three-step FREE plus all of
- * 4.9.45's; 4.9.45, SHARE unlocked, plain user krefs, ALLOC without the
- * grab, no kref overflow check, no kmap INT_MAX guard, HEAP_QUERY's
- * EINVAL; 4.9.337, HEAP_QUERY's EINVAL only (its unchecked kmap decrement
- * is not a switch: every 4.9 has it); 4.19, the kmap guard missing.
+ * The defects @kernel shipped with (ION-SPEC section 7):
+ *  - 4.4: the three-step FREE plus all of 4.9.45's;
+ *  - 4.9.45: SHARE unlocked, plain user krefs, ALLOC without the grab,
+ *    no kref overflow check, SYNC moving kmap_cnt unchecked, no kmap
+ *    INT_MAX guard, HEAP_QUERY's EINVAL, deferring carveouts;
+ *  - 4.9.337: HEAP_QUERY's EINVAL, SYNC's unchecked kmap_cnt (kernel.org
+ *    never took Android's fix) and deferring carveouts;
+ *  - 4.19: SYNC's kmap_cnt, no INT_MAX guard, deferring carveouts.
  * KION_BUG_PASS_TO_USER and KION_BUG_IMPORT_RESURRECT belong to trees
  * between releases and are in no set.
  */
 unsigned int kion_kernel_bugs(enum kion_kernel kernel);
+
+/* One switchable defect as `bug NAME`, `fix NAME` and --bug know it. */
+struct kion_mutant {
+	const char *name;	/* "cve-2016-9120": the CVE id where there is one */
+	unsigned int on;	/* KION_BUG_* bits `bug NAME` / --bug switches on */
+	unsigned int off;	/* bits `fix NAME` / --fix switches off: the fix */
+	bool race;		/* only shows when an ioctl is preempted at a lock point */
+	const char *what;	/* one line for `--bug list` */
+};
+
+/* The mutant called @name, or NULL if none. */
+const struct kion_mutant *kion_mutant_find(const char *name);
+/* The whole table, in list order, with its length in *@n. */
+const struct kion_mutant *kion_mutants(unsigned int *n);
 
 /* See kion_set_trace(). */
 typedef void (*kion_trace_fn)(void *ctx, const char *func, const char *what);
@@ -242,6 +269,7 @@ struct kion_device {
 	unsigned long nbuffers, nclients, ndmabufs;
 	unsigned long nhandles;			/* handles alive (not dead) */
 	unsigned long warnings;			/* kernel WARNs hit */
+	unsigned long warnings_defended;	/* of them, the fixed code's own guards */
 	unsigned long uaf;			/* touches of dead objects (mutants) */
 	unsigned int kref_mask;			/* (1 << kref_bits) - 1 */
 	unsigned int depth;			/* entry points in flight */
@@ -464,8 +492,10 @@ struct kion_attachment *kion_dma_buf_attach(struct kion_dmabuf *dmabuf,
 void kion_dma_buf_detach(struct kion_attachment *att);
 int kion_dma_buf_map_attachment(struct kion_attachment *att);
 void kion_dma_buf_unmap_attachment(struct kion_attachment *att);
-/* dma_buf_begin_cpu_access / dma_buf_end_cpu_access (ION: kmap_cnt +1 /
- * -1, the decrement unchecked as in every 4.9).  0 or -EOVERFLOW. */
+/* dma_buf_begin_cpu_access / dma_buf_end_cpu_access.  With
+ * KION_BUG_KMAP_SYNC (every upstream 4.4-4.19) ION's take kmap_cnt +1 /
+ * -1, the decrement unchecked (CVE-2021-0929); without it, as Android's
+ * fix has them, they leave kmap_cnt alone.  0 or -EOVERFLOW. */
 int kion_dma_buf_begin_cpu_access(struct kion_dmabuf *dmabuf);
 int kion_dma_buf_end_cpu_access(struct kion_dmabuf *dmabuf);
 
@@ -525,6 +555,11 @@ void kion_leave(struct kion_device *dev);
 
 /* A kernel WARN at @func: counted, and narrated. */
 void kion_warn(struct kion_device *dev, const char *func, const char *what);
+/* A WARN by which fixed code refuses a racing caller and changes nothing
+ * (4.9.337's FREE with no user reference): counted in dev->warnings like
+ * any WARN, and in dev->warnings_defended, which the audit forgives. */
+void kion_warn_defended(struct kion_device *dev, const char *func,
+			const char *what);
 /* A touch of a destroyed object at @func: counted in dev->uaf, narrated. */
 void kion_uaf(struct kion_device *dev, const char *func, const char *what);
 
@@ -545,7 +580,7 @@ struct kion_buffer *kion_buffer_alloc(struct kion_device *dev, uint64_t len,
 /* ion_buffer_kmap_get / put; the caller holds buffer->lock.  get returns
  * the host address (NULL after an underflow, as the kernel's stale
  * vaddr) or NULL with *@err (-EOVERFLOW at INT_MAX unless
- * KION_BUG_KMAP_SYNC, -ENOMEM). */
+ * KION_BUG_KMAP_OVERFLOW, -ENOMEM). */
 void *kion_buffer_kmap_get(struct kion_buffer *buffer, int *err);
 void kion_buffer_kmap_put(struct kion_buffer *buffer);
 
@@ -606,7 +641,7 @@ int kion_handle_add_nolock(struct kion_client *client,
 void kion_handle_destroy(struct kion_handle *handle, struct sim_proc *task);
 /* ion_handle_kmap_get / put; the caller holds buffer->lock.  get: the
  * host address, or NULL with *@err (-EOVERFLOW when the handle's or the
- * buffer's count is at INT_MAX, unless KION_BUG_KMAP_SYNC; -ENOMEM).
+ * buffer's count is at INT_MAX, unless KION_BUG_KMAP_OVERFLOW; -ENOMEM).
  * put WARNs on a handle with no kernel map ("double unmap"). */
 void *kion_handle_kmap_get(struct kion_handle *handle, int *err);
 void kion_handle_kmap_put(struct kion_handle *handle);
@@ -703,7 +738,8 @@ int kion_debugfs_show_client(struct kion_device *dev, uint64_t serial,
  * drivers' dma_buf_gets) and compare; check the counters, the handle
  * kref rules of the release, kernel mapping counts, that no two live
  * buffers share a physical page, every heap's own structure check, the
- * WARNs and use-after-frees counted so far, and at quiescence (no live
+ * WARNs (but defended ones, kion_warn_defended) and use-after-frees
+ * counted so far, and at quiescence (no live
  * process, kernel client, message in flight or driver reference) that no
  * heap holds a live buffer.  Returns the number of violations, each
  * described on one line of @report ("audit: ...") when it is not NULL;
@@ -715,7 +751,8 @@ int kion_audit(struct kion_device *dev, FILE *report);
 /*
  * kion_audit_quick - the per-step check for the replay hot path, O(1):
  * counters against the emptiness of what they count, the dead-handle
- * list outside entry points, WARNs and use-after-frees.  Returns the
+ * list outside entry points, WARNs (defended ones excepted) and
+ * use-after-frees.  Returns the
  * number of violations (kion_audit says what they are).
  */
 int kion_audit_quick(struct kion_device *dev);

@@ -102,6 +102,9 @@ struct heap_config {
 	uint64_t chunk;			/* chunk: chunk size, a power of two >= 4K */
 	/* any type */
 	bool defer_free;
+	/* defer_free= was written in the statement: the device's
+	 * KION_BUG_DEFER_CARVEOUT choice does not apply to this heap */
+	bool defer_free_set;
 	unsigned int nallow;		/* 0: everyone may allocate */
 	char allow[HEAP_MAX_ALLOW][HEAP_NAME_MAX];
 	/* where the statement came from, for messages (0 if built in) */

@@ -24,7 +24,8 @@
 
 static const char *const reserved_words[] = {
 	"process", "thread", "driver", "kernel", "fail", "expect", "final",
-	"ram", "abi", "heap", "dmaheap", "nofile",
+	"ram", "abi", "heap", "dmaheap", "nofile", "bug", "fix", "kref_bits",
+	"preempt",
 };
 
 /* scn_is_declaration - see parser.h. */

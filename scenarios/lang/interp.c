@@ -704,6 +704,13 @@ static void first_audit_line(struct kion_device *dev, char *buf, size_t len)
 	free(text);
 }
 
+/* The kernel WARNs that are findings: all but those the kernel gives in
+ * its own defence (kion_warn_defended), as the audit counts them. */
+static unsigned long warnings(const struct kion_device *dev)
+{
+	return dev->warnings - dev->warnings_defended;
+}
+
 /* The quick audit's counter checks, WARNs and use-after-frees apart: each
  * is reported when it first shows, at the step that caused it. */
 static void step_checks(struct scn_run *run, const struct scn_step *s)
@@ -713,16 +720,16 @@ static void step_checks(struct scn_run *run, const struct scn_step *s)
 	int q;
 
 	scn_run_step_words(run, s, who, sizeof(who));
-	if (dev->warnings != run->warnings_seen)
+	if (warnings(dev) != run->warnings_seen)
 		scn_run_finding(run, SCN_FIND_AUDIT, s, "%s: kernel WARN hit "
-				"(%lu so far)", who, dev->warnings);
+				"(%lu so far)", who, warnings(dev));
 	if (dev->uaf != run->uaf_seen)
 		scn_run_finding(run, SCN_FIND_AUDIT, s, "%s: use after free "
 				"of a destroyed handle (%lu so far)", who,
 				dev->uaf);
-	run->warnings_seen = dev->warnings;
+	run->warnings_seen = warnings(dev);
 	run->uaf_seen = dev->uaf;
-	q = kion_audit_quick(dev) - (dev->warnings != 0) - (dev->uaf != 0);
+	q = kion_audit_quick(dev) - (warnings(dev) != 0) - (dev->uaf != 0);
 	if (q > run->quick_seen) {
 		first_audit_line(dev, line, sizeof(line));
 		scn_run_finding(run, SCN_FIND_AUDIT, s, "%s: %d counter "
@@ -737,10 +744,10 @@ static bool checks_changed(const struct scn_run *run)
 {
 	const struct kion_device *dev = run->dev;
 
-	return dev->warnings != run->warnings_seen ||
+	return warnings(dev) != run->warnings_seen ||
 	       dev->uaf != run->uaf_seen ||
 	       kion_audit_quick(run->dev) != run->quick_seen +
-	       (dev->warnings != 0) + (dev->uaf != 0);
+	       (warnings(dev) != 0) + (dev->uaf != 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -802,6 +809,9 @@ int scn_run_exec(struct scn_run *run, unsigned int index)
 		return -EINVAL;
 	if (!ctx_init(run, index, &c))
 		return -ESRCH;
+	if (run->nest && run->hooks.preempted)
+		run->hooks.preempted(run->hooks.ctx, run,
+				     run->frames[run->nest - 1].step, index);
 	run->dev->tag = c.s->line;
 	enter_step(run, index, &c);
 	ret = run_op(&c);

@@ -107,7 +107,8 @@ static bool is_digit(char c)
 static bool is_machine_keyword(const struct scn_token *t)
 {
 	static const char *const words[] = {
-		"ram", "abi", "heap", "dmaheap", "nofile",
+		"ram", "abi", "heap", "dmaheap", "nofile", "bug", "fix",
+		"kref_bits",
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)

@@ -296,6 +296,11 @@ struct scn_hooks {
 	void *ctx;
 	/* After every executed step (events, metrics, --at views). */
 	void (*step)(void *ctx, struct scn_run *run, const struct scn_event *ev);
+	/* A step is about to run inside step @outer, which a preemption
+	 * stopped (scn_run_all's `preempt` lines, the explorer's
+	 * --preempt=locks); NULL: not told. */
+	void (*preempted)(void *ctx, struct scn_run *run, unsigned int outer,
+			  unsigned int inner);
 	/* Reference-change narration (--explain); NULL: none. */
 	kion_trace_fn trace;
 	/* Per-step cheap audit (kion_audit_quick): on by default. */

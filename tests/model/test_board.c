@@ -1,6 +1,7 @@
 /*
  * tests/model/test_board.c - machine statements and the board they make:
- * every statement, every error with its exact message and column, the
+ * every statement (defect switches and kref_bits included), every error
+ * with its exact message and column, the
  * default board and its DMA-BUF heap nodes, checks that need the whole
  * board (dmaheap targets, overlapping ranges blamed on the right heap
  * line), whole texts with FILE:LINE:COL errors, and booting a board.
@@ -214,6 +215,49 @@ START_TEST(heap_statements_are_delegated_and_located)
 }
 END_TEST
 
+/* Defect and width statements that must be taken, one board each: the
+ * adjustments they leave (off applied after on when the device starts). */
+static const struct {
+	const char *lines[3];
+	unsigned int on, off;
+	unsigned int kref_bits;
+} defect_lines[] = {
+	{ { "bug cve-2016-9120" },
+	  KION_BUG_FREE_RACE | KION_BUG_NO_USER_REFS, 0, 32 },
+	{ { "  fix   cve-2017-0564   # both of 7.2's fixes" },
+	  0, KION_BUG_SHARE_UNLOCKED | KION_BUG_NO_USER_REFS, 32 },
+	{ { "fix all" }, 0, KION_BUGS_ALL, 32 },
+	{ { "bug kmap-overflow", "bug deferred-frag" },
+	  KION_BUG_KMAP_OVERFLOW | KION_BUG_DEFER_CARVEOUT, 0, 32 },
+	/* a later fix wins over a bug, and the other way round */
+	{ { "bug cve-2016-9120", "fix cve-2016-9120" },
+	  KION_BUG_NO_USER_REFS, KION_BUG_FREE_RACE, 32 },
+	{ { "fix all", "bug alloc-uaf" },
+	  KION_BUG_ALLOC_UAF | KION_BUG_NO_USER_REFS,
+	  KION_BUGS_ALL & ~(KION_BUG_ALLOC_UAF | KION_BUG_NO_USER_REFS), 32 },
+	{ { "bug import-resurrect", "fix no-user-refs", "fix cve-2016-9120" },
+	  KION_BUG_IMPORT_RESURRECT,
+	  KION_BUG_NO_USER_REFS | KION_BUG_FREE_RACE, 32 },
+	{ { "kref_bits 3" }, 0, 0, 3 },
+	{ { "kref_bits 1", "bug kref-overflow" },
+	  KION_BUG_KREF_OVERFLOW | KION_BUG_NO_USER_REFS, 0, 1 },
+	{ { "kref_bits 32" }, 0, 0, 32 },
+};
+
+START_TEST(defect_statements_adjust_the_release)
+{
+	struct kion_board b;
+
+	kion_board_init(&b);
+	for (unsigned int i = 0; i < 3 && defect_lines[_i].lines[i]; i++)
+		line_ok(&b, defect_lines[_i].lines[i], i + 1);
+	ck_assert_uint_eq(b.kion.bugs_on, defect_lines[_i].on);
+	ck_assert_uint_eq(b.kion.bugs_off, defect_lines[_i].off);
+	ck_assert_uint_eq(b.kion.kref_bits, defect_lines[_i].kref_bits);
+	ck_assert_uint_eq(b.kion.bugs, 0);	/* the release's own set stays */
+}
+END_TEST
+
 /* A statement that must fail: @first (if any) is line 1, @line line 2. */
 struct bad_line {
 	const char *first;
@@ -273,6 +317,27 @@ static const struct bad_line bad_lines[] = {
 	{ NULL, "  heap c type=carveout id=2", 3, "missing size= for a carveout heap" },
 	{ "heap c type=carveout id=2 size=1M", "heap  c type=system id=0", 7, "duplicate heap 'c' (the first is on line 1)" },
 	{ "heap c type=carveout id=2 size=1M", "heap s type=system id=2", 23, "heap id 2 is already used by heap 'c' on line 1" },
+	/* bug and fix */
+	{ NULL, "bug", 4, "missing defect name after 'bug' (ionsim explore --bug list)" },
+	{ NULL, "fix", 4, "missing defect name after 'fix' (ionsim explore --bug list)" },
+	{ NULL, "bug free_race", 5, "no defect called 'free_race' (ionsim explore --bug list)" },
+	{ NULL, "fix  everything", 6, "no defect called 'everything' (ionsim explore --bug list)" },
+	{ NULL, "bug all", 5, "no defect called 'all' (ionsim explore --bug list)" },
+	{ NULL, "bug CVE-2016-9120", 5, "no defect called 'CVE-2016-9120' (ionsim explore --bug list)" },
+	{ NULL, "bug cve-2016-9120-and-then-some-more-words-than-fit-in-a-name-buffer-x", 5,
+	  "no defect called 'cve-2016-9120-and-then-some-more-words-t' (ionsim explore --bug list)" },
+	{ NULL, "bug cve-2016-9120 cve-2017-0564", 19, "unexpected 'cve-2017-0564' at the end of the bug statement" },
+	{ NULL, "fix all now", 9, "unexpected 'now' at the end of the fix statement" },
+	{ "bug cve-2016-9120", "fix cve-2016-9120 again", 19, "unexpected 'again' at the end of the fix statement" },
+	/* kref_bits */
+	{ NULL, "kref_bits", 10, "missing width after 'kref_bits' (1..32)" },
+	{ NULL, "kref_bits wide", 11, "bad kref_bits 'wide': expected a number" },
+	{ NULL, "kref_bits -3", 11, "bad kref_bits '-3': expected a number" },
+	{ NULL, "kref_bits 0", 11, "kref_bits 0 is out of range (1..32)" },
+	{ NULL, "kref_bits 33", 11, "kref_bits 33 is out of range (1..32)" },
+	{ NULL, "kref_bits 99999999999999999999999", 11, "kref_bits 99999999999999999999999 is out of range (1..32)" },
+	{ NULL, "kref_bits 3 4", 13, "unexpected '4' at the end of the kref_bits statement" },
+	{ "kref_bits 3", " kref_bits 3", 2, "duplicate 'kref_bits' statement (the first is on line 1)" },
 };
 
 START_TEST(statement_errors_have_message_and_column)
@@ -527,13 +592,13 @@ START_TEST(text_reports_every_bad_line)
 		   "heap c type=carveout id=2\n",
 		   "m.ion:3:5: error: unknown ABI 'sideways' (legacy or modern)\n"
 		   "m.ion:4:1: error: 'process' is not a machine statement "
-		   "(ram, abi, kernel, heap, dmaheap or nofile)\n"
+		   "(ram, abi, kernel, heap, dmaheap, nofile, bug, fix or kref_bits)\n"
 		   "m.ion:6:8: error: nofile 1 is out of range (3..1048576)\n"
 		   "m.ion:7:1: error: missing size= for a carveout heap\n");
 	/* the scenario's kernel steps are not machine statements here */
 	text_fails("kernel drain carveout\n",
 		   "m.ion:1:1: error: 'kernel' is not a machine statement "
-		   "(ram, abi, kernel, heap, dmaheap or nofile)\n");
+		   "(ram, abi, kernel, heap, dmaheap, nofile, bug, fix or kref_bits)\n");
 }
 END_TEST
 
@@ -607,6 +672,58 @@ START_TEST(boot_own_board)
 }
 END_TEST
 
+/* The release's set with the adjustments applied, off after on. */
+START_TEST(boot_applies_bug_fix_and_kref_bits)
+{
+	struct kion_device *dev = NULL;
+	struct sim_machine *m = NULL;
+	struct kion_board b;
+
+	text_ok("kernel 4.4\nfix cve-2016-9120\nbug pass-to-user\n"
+		"kref_bits 3\n", &b);
+	ck_assert_int_eq(kion_board_boot(&b, &m, &dev), 0);
+	ck_assert_uint_eq(dev->cfg.bugs,
+			  (kion_kernel_bugs(KION_KERNEL_4_4) &
+			   ~KION_BUG_FREE_RACE) | KION_BUG_PASS_TO_USER);
+	ck_assert_uint_eq(dev->cfg.kref_bits, 3);
+	ck_assert_uint_eq(dev->kref_mask, 7);
+	ck_assert_uint_eq(kion_board_shutdown(m, dev), 0);
+}
+END_TEST
+
+/* `fix all` is the fixed model: no defect at all, whatever the release. */
+START_TEST(boot_fix_all_has_no_defect)
+{
+	static const char *const texts[] = {
+		"fix all\n", "kernel 4.4\nfix all\n", "kernel 4.19\nfix all\n",
+		"bug cve-2016-9120\nfix all\n",
+	};
+
+	for (unsigned int i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		struct kion_device *dev = NULL;
+		struct sim_machine *m = NULL;
+		struct kion_board b;
+
+		text_ok(texts[i], &b);
+		ck_assert_int_eq(kion_board_boot(&b, &m, &dev), 0);
+		ck_assert_msg(dev->cfg.bugs == 0, "'%s': bugs 0x%x", texts[i],
+			      dev->cfg.bugs);
+		ck_assert_uint_eq(kion_board_shutdown(m, dev), 0);
+	}
+}
+END_TEST
+
+/* An unknown defect in a whole text is FILE:LINE:COL, and the board is
+ * not finished. */
+START_TEST(text_reports_an_unknown_defect)
+{
+	text_fails("ram 1M\nbug kmap_sync\nkref_bits 40\n",
+		   "m.ion:2:5: error: no defect called 'kmap_sync' "
+		   "(ionsim explore --bug list)\n"
+		   "m.ion:3:11: error: kref_bits 40 is out of range (1..32)\n");
+}
+END_TEST
+
 START_TEST(boot_needs_a_finished_board)
 {
 	struct kion_device *dev = NULL;
@@ -655,6 +772,8 @@ static Suite *board_suite(void)
 	tcase_add_test(t, nofile_sets_the_fd_limit);
 	tcase_add_test(t, dmaheap_names_a_node);
 	tcase_add_test(t, heap_statements_are_delegated_and_located);
+	tcase_add_loop_test(t, defect_statements_adjust_the_release, 0,
+			    sizeof(defect_lines) / sizeof(*defect_lines));
 	tcase_add_loop_test(t, statement_errors_have_message_and_column, 0,
 			    sizeof(bad_lines) / sizeof(*bad_lines));
 	tcase_add_test(t, a_line_too_long_is_an_error_at_column_4097);
@@ -675,10 +794,13 @@ static Suite *board_suite(void)
 	tcase_add_test(t, text_reports_every_bad_line);
 	tcase_add_test(t, text_without_final_newline_and_crlf);
 	tcase_add_test(t, text_long_line_is_reported_at_4097);
+	tcase_add_test(t, text_reports_an_unknown_defect);
 	suite_add_tcase(s, t);
 	t = tcase_create("boot");
 	tcase_add_test(t, boot_default_board);
 	tcase_add_test(t, boot_own_board);
+	tcase_add_test(t, boot_applies_bug_fix_and_kref_bits);
+	tcase_add_test(t, boot_fix_all_has_no_defect);
 	tcase_add_test(t, boot_needs_a_finished_board);
 	tcase_add_test(t, shutdown_closes_what_processes_and_messages_hold);
 	suite_add_tcase(s, t);

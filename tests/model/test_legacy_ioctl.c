@@ -1024,8 +1024,17 @@ START_TEST(kernel_bug_sets)
 	ck_assert(b45 & KION_BUG_ALLOC_UAF);
 	ck_assert(b45 & KION_BUG_KREF_OVERFLOW);
 	ck_assert(b45 & KION_BUG_QUERY_EINVAL);
+	ck_assert(b45 & KION_BUG_KMAP_OVERFLOW);
+	/* Every upstream 4.x: SYNC's unchecked kmap_cnt (CVE-2021-0929,
+	 * still in kernel.org 4.9.337) and deferring carveouts (3.8). */
+	ck_assert(b45 & KION_BUG_KMAP_SYNC);
+	ck_assert(b45 & KION_BUG_DEFER_CARVEOUT);
 	ck_assert_uint_eq(kion_kernel_bugs(KION_KERNEL_4_9_337),
-			  KION_BUG_QUERY_EINVAL);
+			  KION_BUG_QUERY_EINVAL | KION_BUG_KMAP_SYNC |
+			  KION_BUG_DEFER_CARVEOUT);
+	ck_assert_uint_eq(kion_kernel_bugs(KION_KERNEL_4_19),
+			  KION_BUG_KMAP_SYNC | KION_BUG_KMAP_OVERFLOW |
+			  KION_BUG_DEFER_CARVEOUT);
 }
 END_TEST
 

@@ -834,7 +834,8 @@ END_TEST
 /* ION-SPEC 7.3 (Linux 4.9.45 ion.c ion_alloc): the handle is published
  * and unlocked before ALLOC reads its id; a FREE of the predictable id
  * there destroys it.  4.9.337 grabbed a kref first, and the FREE finds
- * no user reference yet: a WARN and nothing else. */
+ * no user reference yet: a WARN and nothing else, the fixed code
+ * defending itself, which the audit does not count against it. */
 START_TEST(race_alloc_vs_free_of_predicted_id)
 {
 	unsigned int bugs[] = { KION_BUG_ALLOC_UAF | KION_BUG_NO_USER_REFS, 0 };
@@ -859,7 +860,10 @@ START_TEST(race_alloc_vs_free_of_predicted_id)
 		} else {
 			ck_assert_uint_eq(t.w.dev->uaf, 0);
 			ck_assert_uint_eq(t.w.dev->warnings, 1);
+			ck_assert_uint_eq(t.w.dev->warnings_defended, 1);
 			ck_assert_uint_eq(mt_handle(t.a, t.ia, 1)->user_ref_count, 1);
+			ck_assert_int_eq(kion_audit(t.w.dev, NULL), 0);
+			ck_assert_int_eq(kion_audit_quick(t.w.dev), 0);
 		}
 		mt_shutdown(&t.w);
 	}
@@ -936,29 +940,98 @@ START_TEST(race_import_resurrects_a_dying_handle)
 }
 END_TEST
 
-/* In replay nothing preempts: every defect switch gives the fixed code's
- * results for the same sequence, and touches nothing dead. */
+/* What one replayed sequence gave, for comparing defect switches. */
+struct replay {
+	int again;			/* IMPORT's id: ALLOC's */
+	long frees[3], share_after;	/* two FREEs fine, then EINVAL */
+	int kmap_started, kmap_ended;	/* kmap_cnt after SYNC START, END */
+	uint64_t carveout_used;		/* after a carveout FREE */
+	unsigned long system_deferred;	/* after the last system holder */
+	unsigned long nbuffers, uaf, warnings;
+};
+
+/* ALLOC, SHARE, IMPORT, SYNC, three FREEs and a SHARE on the system
+ * heap, then a carveout buffer freed, under defect set @bugs exactly. */
+static void replay_sequence(unsigned int bugs, struct replay *r)
+{
+	struct pair t;
+	struct kion_buffer *b;
+	int h, fd, i;
+
+	memset(r, 0, sizeof(*r));
+	boot_pair_with(&t, bugs);
+	h = mt_alloc_ok(t.a, t.ia, 4096, MT_MASK(MT_SYSTEM));
+	fd = mt_share_ok(t.a, t.ia, h);
+	ck_assert_int_eq(mt_import(t.a, t.ia, fd, &r->again), 0);
+	b = mt_fd_buffer(t.a, fd);
+	ck_assert_int_eq(mt_cpu_sync(t.a, fd, DMA_BUF_SYNC_RW), 0);
+	r->kmap_started = b->hb.kmap_cnt;
+	ck_assert_int_eq(mt_cpu_sync(t.a, fd, DMA_BUF_SYNC_RW |
+				     DMA_BUF_SYNC_END), 0);
+	r->kmap_ended = b->hb.kmap_cnt;
+	for (i = 0; i < 3; i++)
+		r->frees[i] = mt_free(t.a, t.ia, h);
+	r->share_after = mt_share(t.a, t.ia, h, NULL);
+	r->nbuffers = t.w.dev->nbuffers;
+	ck_assert_int_eq(sim_fd_close(t.a, fd), 0);
+	r->system_deferred = mt_metrics(&t.w, "system").deferred_buffers;
+	h = mt_alloc_ok(t.a, t.ia, MT_M, MT_MASK(MT_CARVEOUT));
+	ck_assert_int_eq(mt_free(t.a, t.ia, h), 0);
+	r->carveout_used = mt_metrics(&t.w, "carveout").used;
+	r->uaf = t.w.dev->uaf;
+	r->warnings = t.w.dev->warnings;
+	mt_shutdown(&t.w);
+}
+
+/* Field by field: struct copies need not copy padding. */
+static bool replay_equal(const struct replay *a, const struct replay *b)
+{
+	return a->again == b->again && a->frees[0] == b->frees[0] &&
+	       a->frees[1] == b->frees[1] && a->frees[2] == b->frees[2] &&
+	       a->share_after == b->share_after &&
+	       a->kmap_started == b->kmap_started &&
+	       a->kmap_ended == b->kmap_ended &&
+	       a->carveout_used == b->carveout_used &&
+	       a->system_deferred == b->system_deferred &&
+	       a->nbuffers == b->nbuffers && a->uaf == b->uaf &&
+	       a->warnings == b->warnings;
+}
+
+/* In replay nothing preempts: every race switch gives the fixed code's
+ * results for the same sequence and touches nothing dead.  Two switches
+ * change what a single thread sees, and only that: SYNC's kmap counting
+ * (CVE-2021-0929) and deferred carveout frees (the system heap defers
+ * either way).  The overflow switches need 2^31 or 2^32 steps. */
 START_TEST(defects_agree_with_fixed_code_in_replay)
 {
+	struct replay fixed, r;
 	unsigned int bit;
 
-	for (bit = 0; bit <= 8; bit++) {
-		struct pair t;
-		int h, fd, again = 0;
+	replay_sequence(0, &fixed);
+	ck_assert_int_eq(fixed.again, 1);
+	ck_assert_int_eq(fixed.frees[0], 0);
+	ck_assert_int_eq(fixed.frees[1], 0);
+	ck_assert_int_eq(fixed.frees[2], -EINVAL);
+	ck_assert_int_eq(fixed.share_after, -EINVAL);
+	ck_assert_uint_eq(fixed.nbuffers, 1);
+	ck_assert_int_eq(fixed.kmap_started, 0);
+	ck_assert_uint_eq(fixed.carveout_used, 0);
+	ck_assert_uint_eq(fixed.system_deferred, 1);
+	ck_assert_uint_eq(fixed.uaf + fixed.warnings, 0);
+	for (bit = 1; bit <= KION_BUGS_ALL; bit <<= 1) {
+		struct replay want = fixed;
 
-		boot_pair_with(&t, 1u << bit);
-		h = mt_alloc_ok(t.a, t.ia, 4096, MT_MASK(MT_SYSTEM));
-		fd = mt_share_ok(t.a, t.ia, h);
-		ck_assert_int_eq(mt_import(t.a, t.ia, fd, &again), 0);
-		ck_assert_int_eq(again, h);
-		ck_assert_int_eq(mt_free(t.a, t.ia, h), 0);
-		ck_assert_int_eq(mt_free(t.a, t.ia, h), 0);
-		ck_assert_int_eq(mt_free(t.a, t.ia, h), -EINVAL);
-		ck_assert_int_eq(mt_share(t.a, t.ia, h, NULL), -EINVAL);
-		ck_assert_uint_eq(t.w.dev->nbuffers, 1);
-		ck_assert_uint_eq(t.w.dev->uaf, 0);
-		ck_assert_uint_eq(t.w.dev->warnings, 0);
-		mt_shutdown(&t.w);
+		replay_sequence(bit, &r);
+		if (bit == KION_BUG_KMAP_SYNC)
+			want.kmap_started = 1;
+		if (bit == KION_BUG_DEFER_CARVEOUT)
+			want.carveout_used = MT_M;
+		ck_assert_msg(replay_equal(&r, &want),
+			      "bug 0x%x: kmap %d/%d, carveout %llu, frees "
+			      "%ld %ld %ld, uaf %lu, warnings %lu", bit,
+			      r.kmap_started, r.kmap_ended,
+			      (unsigned long long)r.carveout_used, r.frees[0],
+			      r.frees[1], r.frees[2], r.uaf, r.warnings);
 	}
 }
 END_TEST

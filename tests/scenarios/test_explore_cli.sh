@@ -105,7 +105,8 @@ expect_status "ionsim explore --help" 0 explore --help
 cp "$tmp/out" "$tmp/help"
 for opt in --max-depth --max-preemptions --max-faults --max-states \
 	   --max-seconds --memory --faults --no-hashing --no-reduction \
-	   --shortest --jobs --shard --kernel --bug --counterexample --json \
+	   --shortest --jobs --shard --kernel --bug --fix --preempt=locks \
+	   --counterexample --json \
 	   --quiet "Exit status" incomplete; do
 	has "$tmp/help" "$opt" "explore --help documents $opt"
 done
@@ -116,8 +117,9 @@ expect_status "ionsim --help" 0 --help
 has "$tmp/out" "  explore " "ionsim --help lists explore"
 expect_status "explore --bug list" 0 explore --bug list
 has "$tmp/out" "--preempt=locks" "--bug list says races need --preempt=locks"
-for bug in free_race share_unlocked no_user_refs alloc_uaf pass_to_user \
-	   import_resurrect kref_overflow kmap_sync query_einval; do
+for bug in cve-2016-9120 cve-2017-0564 alloc-uaf pass-to-user \
+	   import-resurrect kref-overflow cve-2021-0929 kmap-overflow \
+	   deferred-frag no-user-refs query-einval; do
 	has "$tmp/out" "$bug" "--bug list names $bug"
 done
 
@@ -243,7 +245,10 @@ scenarios/lifetime/attach_dmamap.ion scenarios/lifetime/crash_mid_share.ion
 scenarios/lifetime/kmap_cpu_access.ion scenarios/lifetime/leaky_client_held.ion
 scenarios/lifetime/orphaned_buffer.ion scenarios/lifetime/three_procs_explore.ion
 scenarios/sharing/camera_compositor.ion scenarios/sharing/import_twice.ion
-scenarios/sharing/unix_socket_two_procs.ion scenarios/explore/frame_handoff.ion"
+scenarios/sharing/unix_socket_two_procs.ion scenarios/explore/frame_handoff.ion
+scenarios/bugs/alloc_uaf.ion scenarios/bugs/cve_2016_9120.ion
+scenarios/bugs/cve_2017_0564.ion scenarios/bugs/import_resurrect.ion
+scenarios/bugs/kref_overflow.ion scenarios/bugs/pass_to_user.ion"
 for f in $clean; do
 	expect_status "explore $f: clean" 0 explore "$f"
 done
@@ -263,10 +268,19 @@ done
 
 # ---- --kernel and --bug -------------------------------------------------------
 
-expect_status "--kernel 4.4: the reference is clean (no preemption yet)" 0 \
+# (every mutant on its own scenario: test_bugs.sh)
+expect_status "--kernel 4.4: the reference is clean (steps atomic)" 0 \
 	explore --kernel 4.4 "$spin"
-expect_status "--bug free_race: clean without preemption" 0 \
-	explore --bug free_race --kernel 4.9.45 "$spin"
+expect_status "--bug cve-2016-9120: a race, clean with atomic steps" 0 \
+	explore --bug cve-2016-9120 scenarios/bugs/cve_2016_9120.ion
+expect_status "--preempt=none is the default" 0 \
+	explore --preempt=none --bug cve-2016-9120 \
+	scenarios/bugs/cve_2016_9120.ion
+expect_status "--fix all, then --bug: the fixed model plus one" 1 \
+	explore --fix all --bug deferred-frag scenarios/bugs/deferred_frag.ion
+expect_status "--bug, then --fix: the later one wins" 0 \
+	explore --bug deferred-frag --fix deferred-frag \
+	scenarios/bugs/deferred_frag.ion
 expect_status "--kernel on a modern-ABI scenario is refused" 2 \
 	explore --kernel 4.4 scenarios/errno/enotty_legacy_on_modern.ion
 has "$tmp/err" "legacy-ABI" "the refusal says why"
@@ -305,6 +319,9 @@ expect_status "--jobs 0" 2 explore --jobs 0 "$spin"
 expect_status "--jobs with --shard" 2 explore --jobs 2 --shard 0/2 "$spin"
 expect_status "an unknown kernel" 2 explore --kernel 5.0 "$spin"
 expect_status "an unknown defect" 2 explore --bug nope "$spin"
+has "$tmp/err" "no defect called 'nope'" "the refusal names it"
+expect_status "an unknown fix" 2 explore --fix list "$spin"
+expect_status "--preempt takes locks or none" 2 explore --preempt=all "$spin"
 expect_status "--max-depth not a number" 2 explore --max-depth x "$spin"
 expect_status "--max-seconds negative" 2 explore --max-seconds -1 "$spin"
 expect_status "--memory 0" 2 explore --memory 0 "$spin"

@@ -90,7 +90,9 @@ static const char explore_usage[] =
 "  --kernel VERSION     follow ION of 4.4, 4.9.45 or 4.9.337 (legacy-ABI\n"
 "                       scenarios), with that release's defects\n"
 "  --bug NAME           switch one more defect on (repeatable);\n"
-"                       `--bug list` lists them\n"
+"                       `--bug list` lists them (docs/BUGS.md)\n"
+"  --fix NAME|all       switch a defect off (repeatable; all: the fixed\n"
+"                       model); a later --bug or --fix wins\n"
 "\n"
 "Output:\n"
 "  --counterexample FILE  write the violating schedule to FILE as a\n"
@@ -117,63 +119,30 @@ static const char explore_usage[] =
 /* Defects                                                              */
 /* ------------------------------------------------------------------ */
 
-struct bug_desc {
-	const char *name;
-	unsigned int bit;
-	bool race;		/* only shows when an ioctl can be preempted */
-	const char *what;
+/* One --bug or --fix, in the order given: the counterexample repeats
+ * them as `bug` and `fix` lines, so that `ionsim run` replays on the
+ * same model. */
+struct defect_switch {
+	bool fix;
+	const char *name;		/* a mutant's, or "all" */
 };
 
-static const struct bug_desc bugs[] = {
-	{ "free_race", KION_BUG_FREE_RACE, true,
-	  "CVE-2016-9120: ION_IOC_FREE in three steps (4.4)" },
-	{ "share_unlocked", KION_BUG_SHARE_UNLOCKED, true,
-	  "CVE-2017-0564: SHARE drops client->lock (4.9.45)" },
-	{ "no_user_refs", KION_BUG_NO_USER_REFS, true,
-	  "user references are plain krefs (4.9.45)" },
-	{ "alloc_uaf", KION_BUG_ALLOC_UAF, true,
-	  "ALLOC publishes the handle before grabbing it (4.9.45)" },
-	{ "pass_to_user", KION_BUG_PASS_TO_USER, true,
-	  "IMPORT reads the id after pass_to_user" },
-	{ "import_resurrect", KION_BUG_IMPORT_RESURRECT, true,
-	  "2012: the final handle put outside client->lock" },
-	{ "kref_overflow", KION_BUG_KREF_OVERFLOW, false,
-	  "no overflow check on handle krefs (4.9.45; needs 2^32 refs)" },
-	{ "kmap_sync", KION_BUG_KMAP_SYNC, false,
-	  "CVE-2021-0929: no INT_MAX guard on kmap counts (4.9.45; needs "
-	  "2^31 maps)" },
-	{ "query_einval", KION_BUG_QUERY_EINVAL, false,
-	  "4.9: HEAP_QUERY's list answers EINVAL (4.9.x)" },
-};
-
-#define NBUGS (sizeof(bugs) / sizeof(bugs[0]))
-
-static const struct bug_desc *bug_by_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NBUGS; i++)
-		if (strcmp(bugs[i].name, name) == 0)
-			return &bugs[i];
-	return NULL;
-}
+#define MAX_SWITCHES 64
 
 /* `--bug list`. */
 static void list_bugs(FILE *out)
 {
-	size_t i;
+	unsigned int i, n;
+	const struct kion_mutant *t = kion_mutants(&n);
 
-	fputs("Defects --bug can switch on (--kernel picks a release's own "
-	      "set):\n", out);
-	for (i = 0; i < NBUGS; i++)
-		fprintf(out, "  %-17s %s%s\n", bugs[i].name, bugs[i].what,
-			bugs[i].race ? " [race]" : "");
+	fputs("Defects --bug switches on and --fix off (--kernel picks a "
+	      "release's own set;\ndocs/BUGS.md tells each one):\n", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %-17s %s%s\n", t[i].name, t[i].what,
+			t[i].race ? " [race]" : "");
 	fputs("\n[race]: the defect is a window inside one ioctl, between two\n"
-	      "lock operations.  It only shows when another thread can run\n"
-	      "inside that window: that needs --preempt=locks, which is not\n"
-	      "built yet.  Until it is, the explorer interleaves whole steps,\n"
-	      "and with these switched on ION gives the same results as the\n"
-	      "fixed code (model/ioctl_legacy.c says so too).\n", out);
+	      "of its critical sections; it shows only with --preempt=locks,\n"
+	      "which lets another thread run there.\n", out);
 }
 
 static const struct {
@@ -200,7 +169,9 @@ struct explore_opts {
 	bool sharded;			/* --shard given */
 	const char *cex_path;
 	int kernel;			/* index into kernels, -1: the file's */
-	unsigned int bugs;		/* KION_BUG_* asked for */
+	unsigned int bugs_on, bugs_off;	/* KION_BUG_* --bug and --fix ask */
+	struct defect_switch switches[MAX_SWITCHES];
+	unsigned int nswitches;
 	bool bug_list;
 	const char *path;
 };
@@ -209,7 +180,7 @@ enum {
 	OPT_MAX_DEPTH = 256, OPT_MAX_PREEMPTIONS, OPT_MAX_FAULTS,
 	OPT_MAX_STATES, OPT_MAX_SECONDS, OPT_MEMORY, OPT_FAULTS,
 	OPT_NO_HASHING, OPT_NO_REDUCTION, OPT_SHORTEST, OPT_JOBS, OPT_SHARD,
-	OPT_KERNEL, OPT_BUG, OPT_CEX, OPT_JSON, OPT_PREEMPT,
+	OPT_KERNEL, OPT_BUG, OPT_FIX, OPT_CEX, OPT_JSON, OPT_PREEMPT,
 };
 
 static const struct option explore_longopts[] = {
@@ -230,6 +201,7 @@ static const struct option explore_longopts[] = {
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "bug", required_argument, NULL, OPT_BUG },
+	{ "fix", required_argument, NULL, OPT_FIX },
 	{ "counterexample", required_argument, NULL, OPT_CEX },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
@@ -312,17 +284,32 @@ static int take_kernel(struct explore_opts *o)
 			 optarg);
 }
 
-static int take_bug(struct explore_opts *o)
+/* --bug NAME (or list) and --fix NAME|all; a later one wins over an
+ * earlier one, as `bug` and `fix` lines do. */
+static int take_defect(struct explore_opts *o, bool fix)
 {
-	const struct bug_desc *b = bug_by_name(optarg);
+	const struct kion_mutant *mu = kion_mutant_find(optarg);
+	bool all = fix && strcmp(optarg, "all") == 0;
+	unsigned int bits;
 
-	if (strcmp(optarg, "list") == 0) {
+	if (!fix && strcmp(optarg, "list") == 0) {
 		o->bug_list = true;
 		return 0;
 	}
-	if (!b)
+	if (!mu && !all)
 		return bad_usage("no defect called '%s' (--bug list)", optarg);
-	o->bugs |= b->bit;
+	if (o->nswitches == MAX_SWITCHES)
+		return bad_usage("%s", "too many --bug and --fix options");
+	o->switches[o->nswitches++] = (struct defect_switch){ fix,
+		all ? "all" : mu->name };
+	bits = all ? KION_BUGS_ALL : fix ? mu->off : mu->on;
+	if (fix) {
+		o->bugs_off |= bits;
+		o->bugs_on &= ~bits;
+	} else {
+		o->bugs_on |= bits;
+		o->bugs_off &= ~bits;
+	}
 	return 0;
 }
 
@@ -392,7 +379,8 @@ static int take_option(struct explore_opts *o, int c)
 	case OPT_CEX: o->cex_path = optarg; return 0;
 	case OPT_SHARD: return take_shard(o);
 	case OPT_KERNEL: return take_kernel(o);
-	case OPT_BUG: return take_bug(o);
+	case OPT_BUG: return take_defect(o, false);
+	case OPT_FIX: return take_defect(o, true);
 	case OPT_MAX_SECONDS: return take_seconds(o);
 	}
 	return take_bound(o, c);
@@ -572,12 +560,10 @@ static const char *line_text(const struct source *src, unsigned int line,
 	return buf;
 }
 
-/* --kernel and --bug, applied to the parsed machine. */
+/* --kernel, --bug and --fix, applied to the parsed machine. */
 static int adjust_machine(const struct explore_opts *o, struct source *src)
 {
 	struct kion_config *k = &src->prog->board.kion;
-	unsigned int base;
-
 	if (o->kernel >= 0) {
 		if (k->abi != KION_ABI_LEGACY) {
 			fprintf(stderr, "ionsim explore: %s: --kernel %s needs "
@@ -587,13 +573,9 @@ static int adjust_machine(const struct explore_opts *o, struct source *src)
 		}
 		k->kernel = kernels[o->kernel].kernel;
 	}
-	if (!o->bugs)
-		return TOOL_OK;
-	if (k->bugs & KION_BUGS_EXACT)
-		base = k->bugs & ~KION_BUGS_EXACT;
-	else
-		base = k->bugs ? k->bugs : kion_kernel_bugs(k->kernel);
-	k->bugs = KION_BUGS_EXACT | base | o->bugs;
+	/* the options come after the file's `bug` and `fix` lines */
+	k->bugs_on = (k->bugs_on & ~o->bugs_off) | o->bugs_on;
+	k->bugs_off = (k->bugs_off & ~o->bugs_on) | o->bugs_off;
 	return TOOL_OK;
 }
 
@@ -1140,6 +1122,17 @@ static bool forked_thread_line(const struct scn_program *p, unsigned int line)
 	return false;
 }
 
+/* The --bug and --fix options as machine statements, after the file's
+ * own (a later line wins). */
+static void write_switches(FILE *out, const struct explore_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nswitches; i++)
+		fprintf(out, "%s %s\n", o->switches[i].fix ? "fix" : "bug",
+			o->switches[i].name);
+}
+
 /* The lines that are not steps: machine statements and actors. */
 static void write_machine(FILE *out, const struct source *src,
 			  const struct explore_opts *o, const bool *is_step)
@@ -1158,6 +1151,7 @@ static void write_machine(FILE *out, const struct source *src,
 			continue;
 		fprintf(out, "%s\n", t);
 	}
+	write_switches(out, o);
 }
 
 /* After a fork: the declarations of the child's threads. */
@@ -1219,20 +1213,6 @@ static void write_steps(FILE *out, const struct source *src,
 						       buf, sizeof(buf)));
 }
 
-/* Defects asked for that no scenario statement can switch on. */
-static void write_bug_note(FILE *out, const struct explore_opts *o,
-			   const struct scn_program *p)
-{
-	unsigned int own = kion_kernel_bugs(p->board.kion.kernel);
-	size_t i;
-
-	for (i = 0; i < NBUGS; i++)
-		if ((o->bugs & bugs[i].bit) && !(own & bugs[i].bit))
-			fprintf(out, "# Found with --bug %s, which no "
-				"scenario statement switches on:\n# `ionsim "
-				"run` replays it without that defect.\n",
-				bugs[i].name);
-}
 
 /* The whole counterexample scenario. */
 static int write_cex_file(FILE *out, const struct source *src,
@@ -1247,7 +1227,6 @@ static int write_cex_file(FILE *out, const struct source *src,
 		"#   %s\n# `ionsim run` on this file replays the schedule and "
 		"exits 1 with\n# the same finding (at this file's line "
 		"numbers).\n", src->name, r->cex.why);
-	write_bug_note(out, o, src->prog);
 	write_machine(out, src, o, is_step);
 	write_steps(out, src, &r->cex);
 	free(is_step);

@@ -511,6 +511,16 @@ static void on_step(void *ctx, struct scn_run *run, const struct scn_event *ev)
 		views_at(fr, run, ev->step->line);
 }
 
+static void on_preempted(void *ctx, struct scn_run *run, unsigned int outer,
+			 unsigned int inner)
+{
+	struct file_run *fr = ctx;
+
+	(void)run;
+	if (fr->narrating)
+		narrator_preempted(&fr->narr, outer, inner);
+}
+
 static void on_trace(void *ctx, const char *func, const char *what)
 {
 	struct file_run *fr = ctx;
@@ -560,7 +570,7 @@ static int shut_down(struct file_run *fr, struct scn_run *run)
 static int replay(struct file_run *fr, json_t *json_files)
 {
 	struct scn_hooks hooks = {
-		.ctx = fr, .step = on_step,
+		.ctx = fr, .step = on_step, .preempted = on_preempted,
 		.trace = fr->narrating ? on_trace : NULL,
 	};
 	const struct scn_report *rep;

@@ -695,10 +695,33 @@ static void print_result(struct tool_narrator *n, const struct scn_event *ev)
 		print_call_result(n, ev);
 }
 
+/* narrator_preempted - see tool.h. */
+void narrator_preempted(struct tool_narrator *n, unsigned int outer,
+			unsigned int inner)
+{
+	const struct scn_step *s = &n->prog->steps[outer];
+
+	if (n->closed)
+		return;
+	if (!n->nstopped || n->stopped[n->nstopped - 1] != outer) {
+		print_step_text(n, s);
+		if (n->nstopped < SCN_MAX_NEST_TOLD)
+			n->stopped[n->nstopped++] = outer;
+	}
+	flush_pending(n);
+	fprintf(n->out, "  -- preempted: line %u runs here --\n",
+		n->prog->steps[inner].line);
+}
+
 /* narrator_step - see tool.h. */
 void narrator_step(struct tool_narrator *n, const struct scn_event *ev)
 {
-	print_step_text(n, ev->step);
+	if (n->nstopped && n->stopped[n->nstopped - 1] == ev->index) {
+		n->nstopped--;
+		fprintf(n->out, "line %u resumes:\n", ev->step->line);
+	} else {
+		print_step_text(n, ev->step);
+	}
 	flush_pending(n);
 	print_result(n, ev);
 }

@@ -106,6 +106,10 @@ void out_summary_print(FILE *out, const struct tool_result *r);
  * them, framed by the step as written and its result, once the step's
  * event arrives.  It keeps the scenario's source lines to quote them.
  */
+/* Preempted steps a narrator keeps track of (the interpreter nests at
+ * most 8). */
+#define SCN_MAX_NEST_TOLD 8
+
 struct tool_narrator {
 	FILE *out;
 	const struct scn_program *prog;
@@ -114,6 +118,10 @@ struct tool_narrator {
 	unsigned int nlines;
 	char *pending;			/* trace lines not yet printed */
 	size_t pending_len, pending_cap;
+	/* steps in progress whose header went out when a preemption
+	 * stopped them (the outermost first): their end says "resumed" */
+	unsigned int stopped[SCN_MAX_NEST_TOLD];
+	unsigned int nstopped;
 	bool closed;			/* later trace lines are dropped */
 };
 
@@ -127,6 +135,10 @@ int narrator_init(struct tool_narrator *n, FILE *out,
 /* A kion_trace_fn body: keeps "func: what" for the current step. */
 void narrator_trace(struct tool_narrator *n, const char *func,
 		    const char *what);
+/* Step @outer stopped at a preemption point and step @inner runs:
+ * @outer's line and what it traced so far go out now. */
+void narrator_preempted(struct tool_narrator *n, unsigned int outer,
+			unsigned int inner);
 /* The step of @ev as written, the trace lines it caused, its result. */
 void narrator_step(struct tool_narrator *n, const struct scn_event *ev);
 /* Prints what the run traced after its last step, then stops listening
