@@ -140,6 +140,32 @@ static size_t layout_meta(struct sim_buddy *b, char *base)
 	return at;
 }
 
+/*
+ * One metadata mapping kept from a machine's teardown for the next boot of
+ * the same size: the explorer boots a machine for every schedule, and a
+ * fresh mapping costs an mmap, a munmap (a TLB shootdown) and a page fault
+ * for every page the run touches.  Only the bitmaps need clearing for
+ * reuse: a link is read only for a block that its free map marks free,
+ * which list_push wrote.  Per host thread, so that two machines on two
+ * threads never share one.
+ */
+#define SPARE_MAX (64u << 20)	/* bigger mappings go back to the host */
+static __thread struct {
+	void *meta;
+	size_t len;
+} spare;
+
+/* Zero every order's two bitmaps (laid out after its links). */
+static void clear_maps(struct sim_buddy *b)
+{
+	unsigned int k;
+
+	for (k = 0; k < SIM_MAX_ORDER; k++)
+		memset(b->area[k].free_map, 0,
+		       2 * SIM_BITS_TO_LONGS(b->span >> k) *
+		       sizeof(unsigned long));
+}
+
 /* Map the per-order arrays: anonymous memory reads as zero and costs
  * nothing until touched, which keeps boot cheap at any RAM size. */
 static int map_meta(struct sim_buddy *b)
@@ -147,6 +173,13 @@ static int map_meta(struct sim_buddy *b)
 	void *meta;
 
 	b->meta_len = layout_meta(b, NULL);
+	if (spare.meta && spare.len == b->meta_len) {
+		b->meta = spare.meta;
+		spare.meta = NULL;
+		layout_meta(b, b->meta);
+		clear_maps(b);
+		return 0;
+	}
 	meta = mmap(NULL, b->meta_len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (meta == MAP_FAILED)
@@ -206,13 +239,18 @@ int sim_buddy_init(struct sim_machine *m)
 	return 0;
 }
 
-/* sim_buddy_fini - give the metadata back; allocated pages need no care. */
+/* sim_buddy_fini - give the metadata back (or keep it as the spare);
+ * allocated pages need no care. */
 void sim_buddy_fini(struct sim_machine *m)
 {
 	struct sim_buddy *b = &m->buddy;
 
-	if (b->meta)
+	if (b->meta && b->meta_len <= SPARE_MAX && !spare.meta) {
+		spare.meta = b->meta;
+		spare.len = b->meta_len;
+	} else if (b->meta) {
 		munmap(b->meta, b->meta_len);
+	}
 	b->meta = NULL;
 }
 
