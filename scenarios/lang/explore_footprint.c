@@ -9,23 +9,36 @@
  *   - the step's process scope (its process's fd table, mappings and
  *     variables, shared by its threads), and the other scope a step
  *     names (the receiver of a send or a driver's share, the source of
- *     a driver's import or get, the child of a fork): bits 0-30 by the
+ *     a driver's import or get, the child of a fork): bits 0-15 by the
  *     scope's actor index, so that every two steps of one process, and
  *     a binder and the steps waiting for it, always intersect;
+ *   - forks share bit 16: a child's pid is the next free one;
  *   - every heap an allocation may use (each heap of its mask; system
  *     and system_contig share one bit, as they share the buddy), the
  *     heap a drain or shrink names, and the heap of every buffer the
  *     step may reach (it may drop the last reference and so free into
- *     that heap): bits 32-39;
+ *     that heap): bits 17-24;
  *   - the objects behind its operands, by serial: the file behind an fd
  *     or a mapping, the dma-buf and the buffer behind it, the client of
  *     a /dev/ion file, the buffer behind a handle, a driver's client,
- *     get or attachment: bits 40-63.  Closing a /dev/ion file, exit and
+ *     get or attachment: bits 25-63.  Closing a /dev/ion file, exit and
  *     fork reach further: a released client destroys all its handles,
  *     and exit and fork touch every file of the process;
  *   - an integer literal operand (a raw fd or handle number) stands for
- *     every file of the process;
- *   - forks share bit 31: a child's pid is the next free one.
+ *     every file of the process.
+ * A buffer is four objects: its references and everything else, its
+ * kernel map count, its device map count, its bytes.  A step that may
+ * take or drop a reference touches all four (and the heap: the last
+ * reference frees into it); three kinds of step touch one part only and
+ * none of the buffer's references:
+ *   - cpu_begin and cpu_end (DMA_BUF_IOCTL_SYNC) its kernel map count
+ *     (Linux 4.9's begin/end_cpu_access; the file reference the ioctl
+ *     holds is given back before it returns);
+ *   - dmamap and dmaunmap its device map count and the attachment;
+ *   - read and write through a mapping its bytes.
+ * So a camera mapping a frame for its ISP and a compositor syncing the
+ * same frame for the CPU commute, as they do in the kernel: different
+ * counters, each under buffer->lock.
  * Why this is conservative: a step only touches state through its
  * process, the operands it names, the objects these reach and the
  * heaps those may free into or allocate from; all of these are in its
@@ -41,15 +54,18 @@
 #include "scenarios/lang/explore_world_int.h"
 
 /* The bits of a footprint (see the top of this file). */
-#define SCOPE_BITS 31
-#define HEAP_BASE 32
+#define SCOPE_BITS 16
+#define FORK_BIT (1ull << 16)	/* pids: shared by every fork */
+#define HEAP_BASE 17
 #define HEAP_BITS 8
-#define OBJ_BASE 40
-#define OBJ_BITS 24
-#define FORK_BIT (1ull << 31)	/* pids: shared by every fork */
+#define OBJ_BASE 25
+#define OBJ_BITS 39
 
-/* Classes of the objects footprints name. */
-enum { OBJ_FILE = 1, OBJ_CLIENT, OBJ_DMABUF, OBJ_BUFFER };
+/* Classes of the objects footprints name: a buffer is the last four. */
+enum {
+	OBJ_FILE = 1, OBJ_CLIENT, OBJ_DMABUF, OBJ_ATTACH, OBJ_BUFFER,
+	OBJ_BUF_KMAP, OBJ_BUF_DMAP, OBJ_BUF_BYTES,
+};
 
 static uint64_t scope_bit(int actor)
 {
@@ -60,7 +76,7 @@ static uint64_t scope_bit(int actor)
  * later do not all pile on one bit. */
 static uint64_t obj_bit(unsigned int cls, uint64_t serial)
 {
-	uint64_t x = (serial << 3 | cls) * 0x9e3779b97f4a7c15ull;
+	uint64_t x = (serial << 4 | cls) * 0x9e3779b97f4a7c15ull;
 
 	return 1ull << (OBJ_BASE + (unsigned int)((x >> 40) % OBJ_BITS));
 }
@@ -79,10 +95,16 @@ static uint64_t heap_bit(const struct kion_device *dev,
 	return 1ull << (HEAP_BASE + 1 + i % (HEAP_BITS - 1));
 }
 
+/* The whole of buffer @b, and its heap. */
 static uint64_t buffer_bits(const struct kion_device *dev,
 			    const struct kion_buffer *b)
 {
-	return b ? obj_bit(OBJ_BUFFER, b->serial) | heap_bit(dev, b->heap) : 0;
+	if (!b)
+		return 0;
+	return obj_bit(OBJ_BUFFER, b->serial) |
+	       obj_bit(OBJ_BUF_KMAP, b->serial) |
+	       obj_bit(OBJ_BUF_DMAP, b->serial) |
+	       obj_bit(OBJ_BUF_BYTES, b->serial) | heap_bit(dev, b->heap);
 }
 
 static uint64_t dmabuf_bits(const struct kion_device *dev,
@@ -252,14 +274,86 @@ static uint64_t mask_bits(const struct kion_device *dev, unsigned int mask)
 	return fp;
 }
 
+/* The bound variable of @s's first operand, or NULL. */
+static const struct scn_var *first_var(const struct scn_world *w,
+				       const struct scn_step *s)
+{
+	const struct scn_var *vars;
+
+	if (s->arg[0].kind != SCN_VALUE_VAR)
+		return NULL;
+	vars = scn_run_vars(w->run, scn_operand_scope(w->p, s, 0));
+	return vars ? &vars[s->arg[0].var] : NULL;
+}
+
+/* The ION buffer behind dma-buf file @f, or NULL. */
+static const struct kion_buffer *file_buffer(struct sim_file *f)
+{
+	const struct kion_dmabuf *db = f ? kion_dmabuf_from_file(f) : NULL;
+
+	return db ? db->buffer : NULL;
+}
+
+/* The one part of one buffer a cpu_begin/end, dmamap/unmap, read or
+ * write touches (see the top of this file): true with *@fp set, or false
+ * when the step is not one of those or its operand does not lead to a
+ * buffer (the general rules then apply). */
+static bool narrow_bits(const struct scn_world *w, const struct scn_step *s,
+			uint64_t *fp)
+{
+	const struct scn_var *v = first_var(w, s);
+	struct scn_run *run = w->run;
+	struct sim_proc *proc = scn_run_proc(run, scn_scope_of(w->p, s->actor));
+	const struct kion_buffer *b = NULL;
+	struct sim_vma *vma;
+	unsigned int cls;
+
+	if (!v || !proc)
+		return false;
+	switch (s->op) {
+	case SCN_OP_CPU_BEGIN:
+	case SCN_OP_CPU_END:
+		if (v->kind == SCN_VAR_FD)
+			b = file_buffer(sim_fd_peek(proc, (int)v->value));
+		cls = OBJ_BUF_KMAP;
+		break;
+	case SCN_OP_DMAMAP:
+	case SCN_OP_DMAUNMAP:
+		if (v->kind == SCN_VAR_ATTACH && v->value >= 0 &&
+		    v->value < run->natts && run->atts[v->value].db)
+			b = run->atts[v->value].db->buffer;
+		cls = OBJ_BUF_DMAP;
+		break;
+	case SCN_OP_READ:
+	case SCN_OP_WRITE:
+		vma = v->kind == SCN_VAR_MAPPING ?
+		      sim_vma_find_uaddr(proc, (uint64_t)v->value) : NULL;
+		b = vma ? file_buffer(vma->file) : NULL;
+		cls = OBJ_BUF_BYTES;
+		break;
+	default:
+		return false;
+	}
+	if (!b)
+		return false;
+	*fp = obj_bit(cls, b->serial);
+	if (cls == OBJ_BUF_DMAP)
+		*fp |= obj_bit(OBJ_ATTACH, (uint64_t)v->value);
+	return true;
+}
+
 /* scn_world_footprint - see explore_world_int.h. */
 uint64_t scn_world_footprint(const struct scn_world *w, unsigned int i)
 {
 	const struct scn_step *s = &w->p->steps[i];
 	struct kion_device *dev = w->run->dev;
 	int scope = scn_scope_of(w->p, s->actor);
-	uint64_t fp = scope_bit(scope) | operand_bits(w, s);
+	uint64_t fp = scope_bit(scope), part;
 	struct heap *heap;
+
+	if (narrow_bits(w, s, &part))
+		return fp | part;
+	fp |= operand_bits(w, s);
 
 	if (s->other >= 0)
 		fp |= scope_bit(s->other);
