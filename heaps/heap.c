@@ -306,6 +306,25 @@ int heap_buffer_alloc(struct heap *heap, struct heap_buffer *buf,
 	return 0;
 }
 
+/* heap_held_foreach - see heap.h. */
+int heap_held_foreach(const struct heap *heap,
+		      int (*fn)(void *ctx, uint64_t phys, uint64_t len),
+		      void *ctx)
+{
+	const struct heap_buffer *buf;
+	unsigned int i;
+	int ret;
+
+	for (buf = heap->free_list; buf; buf = buf->next_free)
+		for (i = 0; i < buf->nruns; i++) {
+			ret = fn(ctx, buf->runs[i].phys, buf->runs[i].len);
+			if (ret)
+				return ret;
+		}
+	return heap->ops->pooled_foreach ?
+	       heap->ops->pooled_foreach(heap, fn, ctx) : 0;
+}
+
 /* --- destruction and the deferred-free list ------------------------------- */
 
 static void kmap_drop(struct heap_buffer *buf)

@@ -38,6 +38,12 @@ struct heap_ops {
 	void (*metrics)(struct heap *heap, struct heap_metrics *out);
 	/* The type's debugfs lines (NULL: none). */
 	void (*debug_show)(struct heap *heap, FILE *out);
+	/* Every pooled block, in each pool's hand-out order, to @fn as
+	 * heap_held_foreach gives them (NULL: no pools). */
+	int (*pooled_foreach)(const struct heap *heap,
+			      int (*fn)(void *ctx, uint64_t phys,
+					uint64_t len),
+			      void *ctx);
 	/* Type-specific structure checks: number of problems (NULL: none). */
 	int (*validate)(struct heap *heap, FILE *report);
 };

@@ -503,6 +503,41 @@ static int system_validate(struct heap *heap, FILE *out)
 	return problems;
 }
 
+/* Hands heap_held_foreach's callback one pooled block. */
+struct held_walk {
+	int (*fn)(void *ctx, uint64_t phys, uint64_t len);
+	void *ctx;
+};
+
+static int held_block(uint64_t pfn, unsigned int order, void *ctx)
+{
+	struct held_walk *hw = ctx;
+
+	return hw->fn(hw->ctx, sim_pfn_to_phys(pfn),
+		      (uint64_t)SIM_PAGE_SIZE << order);
+}
+
+/* ops->pooled_foreach: every pool, set by set, largest order first. */
+static int system_pooled_foreach(const struct heap *heap,
+				 int (*fn)(void *ctx, uint64_t phys,
+					   uint64_t len),
+				 void *ctx)
+{
+	const struct system_heap *sh = heap->priv;
+	struct held_walk hw = { fn, ctx };
+	unsigned int s, i;
+	int ret;
+
+	for (s = 0; s < sh->nsets; s++)
+		for (i = 0; i < sh->norders; i++) {
+			ret = heap_page_pool_foreach(&sh->pools[s][i],
+						     held_block, &hw);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
 const struct heap_ops heap_system_ops = {
 	.create = system_create,
 	.destroy = system_destroy,
@@ -512,5 +547,6 @@ const struct heap_ops heap_system_ops = {
 	.rounded = system_rounded,
 	.metrics = system_metrics,
 	.debug_show = system_debug_show,
+	.pooled_foreach = system_pooled_foreach,
 	.validate = system_validate,
 };

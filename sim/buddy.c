@@ -254,6 +254,27 @@ void sim_buddy_fini(struct sim_machine *m)
 	b->meta = NULL;
 }
 
+/* sim_buddy_foreach_free - see sim.h. */
+int sim_buddy_foreach_free(const struct sim_machine *m,
+			   int (*fn)(void *ctx, unsigned int order,
+				     uint64_t pfn),
+			   void *ctx)
+{
+	const struct sim_buddy *b = &m->buddy;
+	unsigned int k;
+	uint32_t idx;
+	int ret;
+
+	for (k = 0; k < SIM_MAX_ORDER; k++)
+		for (idx = b->area[k].head; idx != SIM_BUDDY_NIL;
+		     idx = b->area[k].link[idx].next) {
+			ret = fn(ctx, k, b->base_pfn + ((uint64_t)idx << k));
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
 /* --- allocation and free -------------------------------------------------- */
 
 int sim_pages_alloc(struct sim_machine *m, unsigned int order, uint64_t *pfn)

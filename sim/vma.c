@@ -252,6 +252,12 @@ static int mmap_check(const struct sim_file *f, uint64_t *len, int prot,
 
 /* Where @p's next mapping of @len bytes goes in user space, or 0 when
  * the user address space is used up (-ENOMEM then). */
+/* sim_proc_next_uaddr - see sim.h. */
+uint64_t sim_proc_next_uaddr(const struct sim_proc *p)
+{
+	return p->mm.next_uaddr;
+}
+
 static uint64_t uaddr_next(const struct sim_proc *p, uint64_t len)
 {
 	uint64_t at = p->mm.next_uaddr;

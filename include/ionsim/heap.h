@@ -249,6 +249,17 @@ void heap_buffer_free(struct heap_buffer *buf);
 uint64_t heap_drain(struct heap *heap, uint64_t bytes);
 
 /*
+ * heap_held_foreach - the memory @heap holds that no live buffer does, in
+ * the order that decides where its later allocations land: each run of
+ * each buffer on the deferred-free list (head first, as drains take
+ * them), then each block of its page pools (each pool in the order it
+ * hands blocks out).  @fn returns non-zero to stop, which is returned.
+ */
+int heap_held_foreach(const struct heap *heap,
+		      int (*fn)(void *ctx, uint64_t phys, uint64_t len),
+		      void *ctx);
+
+/*
  * The shrinker.  heap_shrink_count: deferred pages + pool pages.
  * heap_shrink_scan: free up to @nr pages, the deferred list first (pool
  * bypass), then the pools, largest order first; returns pages freed (may

@@ -310,6 +310,15 @@ void sim_buddy_counts(const struct sim_machine *m,
 uint64_t sim_buddy_free_pages(const struct sim_machine *m);
 /* The largest order with a free block, or -1 when nothing is free. */
 int sim_buddy_largest_order(const struct sim_machine *m);
+/*
+ * sim_buddy_foreach_free - every free block, order 0 first, each order's
+ * list from its head: the order in which allocations will take them.
+ * @fn returns non-zero to stop, which is then returned; else 0.
+ */
+int sim_buddy_foreach_free(const struct sim_machine *m,
+			   int (*fn)(void *ctx, unsigned int order,
+				     uint64_t pfn),
+			   void *ctx);
 
 /*
  * Linux's extfrag indices (mm/vmstat.c), in thousandths:
@@ -587,6 +596,9 @@ struct sim_vma *sim_vma_find_uaddr(struct sim_proc *p, uint64_t uaddr);
 struct sim_vma *sim_vma_find_host(struct sim_proc *p, const void *host);
 unsigned int sim_vma_count(const struct sim_proc *p);
 /* Visit every mapping of @p in ascending user address order. */
+/* Where @p's next mapping will start (user address): it follows the
+ * process's mapping history. */
+uint64_t sim_proc_next_uaddr(const struct sim_proc *p);
 int sim_vma_foreach(struct sim_proc *p,
 		    int (*fn)(struct sim_vma *vma, void *ctx), void *ctx);
 

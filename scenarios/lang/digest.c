@@ -12,10 +12,15 @@
  * its handles (by id: id, kref, user refs, kernel maps, buffer), a
  * dma-buf to its buffer, file count, attachments and driver references,
  * a buffer to its refcount, handle count, heap, size, flags, kernel map
- * count and physical runs.  Then come the objects no actor reaches (the
- * device's clients, buffers and dma-bufs, fds in flight), each heap's
- * figures, the buddy's free blocks per order, every CMA area's free
- * pages, and the device's counters.
+ * count and physical runs.  A process also writes where its next mapping
+ * will start.  Then come the objects no actor reaches (the device's
+ * clients, buffers and dma-bufs, fds in flight), each heap's figures and
+ * the memory it holds for later (the buffers on its deferred-free list,
+ * head first, with their runs; its page pools' blocks, in the order each
+ * pool hands them out), the buddy's free blocks (each order's list from
+ * its head), every CMA area's free pages, and the device's counters.
+ * So where every later allocation will land is part of the state: the
+ * free lists' order decides it as much as what is free.
  *
  * What is canonicalised: object serials.  Buffers, dma-bufs, clients
  * and files are numbered by when they are first met on the walk, not by
@@ -42,23 +47,11 @@
  * digest only by a collision of the 128-bit hash (about n^2 / 2^129 for
  * n states: far below the bitstate mode's omission figures).
  *
- * What it abstracts, and so what the explorer does not distinguish
- * (the heaps and the buddy do not export more):
- *   - the order of the free lists inside the buddy allocator and the
- *     page pools: from two states that differ only there, a later
- *     allocation on a system or system_contig heap may be given other
- *     page frames;
- *   - the buffers waiting on a deferred-free list (defer_free=on): their
- *     number and bytes are written, not which they are nor where they
- *     lie, so where a later allocation lands on such a heap may differ;
- *   - where a process's next mapping will start (it follows the
- *     process's mapping history): user addresses are names, which
- *     steps reach through the variables holding them (a step naming an
- *     address as a literal could tell two such states apart);
- *   - the serial counters.
- * Placement on carveout, chunk and cma heaps without deferred frees is
- * exact: their bitmaps are a function of the live buffers' runs, which
- * are written.  docs/EXPLORE.md says what this means for the verdicts.
+ * What it abstracts: the serial counters (names, see above), and the
+ * host: pointers, mappings, the memfd.  Placement on carveout, chunk and
+ * cma heaps is a function of the live buffers' runs and the deferred
+ * ones', which are written; on the system heaps of the pools' and the
+ * buddy's lists, which are written in order.
  *
  * Two histories are added only when the program can see them: a
  * heap's peak, failures and frag_failures when a `final` reads them,
@@ -91,7 +84,7 @@ enum {
 	TAG_ACTOR = 0xa1, TAG_PROC, TAG_FD, TAG_VMA, TAG_VAR, TAG_FILE,
 	TAG_CLIENT, TAG_HANDLE, TAG_BUFFER, TAG_DMABUF, TAG_ATTACH, TAG_SEEN,
 	TAG_CLIENTS, TAG_BUFFERS, TAG_DMABUFS, TAG_INFLIGHT, TAG_HEAP,
-	TAG_MACHINE, TAG_DEVICE, TAG_NONE,
+	TAG_MACHINE, TAG_DEVICE, TAG_NONE, TAG_HELD, TAG_FREE_BLOCK,
 };
 
 /* One slot of the object table: a host pointer (a key only) and the
@@ -416,6 +409,7 @@ static void put_proc(struct scn_digest *d, struct sim_proc *p)
 	put(d, sim_proc_alive(p));
 	if (!sim_proc_alive(p))
 		return;
+	put(d, sim_proc_next_uaddr(p));
 	sim_fd_foreach(p, put_fd, d);
 	sim_vma_foreach(p, put_vma, d);
 }
@@ -560,6 +554,27 @@ static bool wants_history(const struct scn_digest *d, unsigned int board_i)
 	return d->history_all || (board_i < 32 && (d->history >> board_i & 1));
 }
 
+/* One range a heap holds outside its live buffers (heap_held_foreach). */
+static int put_held(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct scn_digest *d = ctx;
+
+	put(d, TAG_HELD);
+	put(d, phys);
+	put(d, len);
+	return 0;
+}
+
+/* One free block of the buddy, in its list's order. */
+static int put_free_block(void *ctx, unsigned int order, uint64_t pfn)
+{
+	struct scn_digest *d = ctx;
+
+	put(d, TAG_FREE_BLOCK);
+	put(d, (uint64_t)order << 56 | pfn);
+	return 0;
+}
+
 static void put_heap(struct scn_digest *d, struct heap *heap)
 {
 	const struct kion_board *b = &d->p->board;
@@ -577,6 +592,7 @@ static void put_heap(struct scn_digest *d, struct heap *heap)
 	put(d, mt.deferred_buffers);
 	for (i = 0; i < HEAP_MAX_ORDERS; i++)
 		put(d, mt.pool_pages[i]);
+	heap_held_foreach(heap, put_held, d);
 	for (i = 0; i < b->heaps.n; i++)
 		if (strcmp(b->heaps.heaps[i].name, heap_name(heap)) == 0)
 			break;
@@ -600,6 +616,7 @@ static void put_machine(struct scn_digest *d)
 	sim_buddy_counts(m, counts);
 	for (i = 0; i < SIM_MAX_ORDER; i++)
 		put(d, counts[i]);
+	sim_buddy_foreach_free(m, put_free_block, d);
 	for (i = 0; i < sim_region_count(m); i++)
 		if (sim_region_get(m, i)->kind == SIM_REGION_CMA)
 			put(d, sim_cma_free_pages(m, i));

@@ -695,6 +695,45 @@ START_TEST(digest_sees_written_bytes)
 }
 END_TEST
 
+/* Where later allocations land is state: a carveout's deferred-free
+ * list (Linux 4.9 drains it head first) and the buddy's free lists (taken
+ * from the head) in their order, although the same memory is free. */
+static const char held_prog[] =
+	"heap carveout type=carveout id=2 size=16M\n"		/* 1 */
+	"heap contig type=system_contig id=1\n"			/* 2 */
+	"process a\n"						/* 3 */
+	"a open /dev/ion -> ion\n"				/* 4 */
+	"a alloc ion 4K heap=carveout -> x\n"			/* 5 */
+	"a alloc ion 4K heap=carveout -> y\n"			/* 6 */
+	"a alloc ion 4K heap=carveout -> z\n"			/* 7 */
+	"a free ion x\n"					/* 8 */
+	"a free ion z\n"					/* 9 */
+	"a alloc ion 4K heap=contig -> p\n"			/* 10 */
+	"a alloc ion 4K heap=contig -> q\n"			/* 11 */
+	"a alloc ion 4K heap=contig -> r\n"			/* 12 */
+	"a alloc ion 4K heap=contig -> s\n"			/* 13 */
+	"a free ion p\n"					/* 14 */
+	"a free ion r\n";					/* 15 */
+
+START_TEST(digest_sees_free_list_order)
+{
+	struct scn_program *p = parse_text(held_prog);
+	const unsigned int deferred_xz[] = { 4, 5, 6, 7, 8, 9 };
+	const unsigned int deferred_zx[] = { 4, 5, 6, 7, 9, 8 };
+	const unsigned int buddy_pr[] = { 4, 10, 11, 12, 13, 14, 15 };
+	const unsigned int buddy_rp[] = { 4, 10, 11, 12, 13, 15, 14 };
+	uint64_t a[2], b[2], c[2], d[2];
+
+	digest_after(p, deferred_xz, 6, a);
+	digest_after(p, deferred_zx, 6, b);
+	ck_assert(!digests_equal(a, b));
+	digest_after(p, buddy_pr, 7, c);
+	digest_after(p, buddy_rp, 7, d);
+	ck_assert(!digests_equal(c, d));
+	scn_program_free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Bad worlds                                                           */
 /* ------------------------------------------------------------------ */
@@ -769,6 +808,7 @@ static Suite *explore_suite(void)
 	t = tcase_create("digest-and-errors");
 	tcase_add_test(t, digest_renames_serials_only);
 	tcase_add_test(t, digest_sees_written_bytes);
+	tcase_add_test(t, digest_sees_free_list_order);
 	tcase_add_test(t, foreign_paths_are_refused);
 	tcase_add_test(t, malformed_programs_make_no_world);
 	suite_add_tcase(s, t);
