@@ -423,7 +423,7 @@ void *ionsim_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		fail(ret);
 		return MAP_FAILED;
 	}
-	return vma->host;
+	return sim_vma_host(vma);
 }
 
 /* ionsim_munmap - see ionsim/ionsim.h. */

@@ -465,6 +465,11 @@ bool sim_explore_wants_state(const struct sim_explore *e)
 	return e->cut || (e->opts.hashing && e->depth >= e->len);
 }
 
+bool sim_explore_replaying(const struct sim_explore *e)
+{
+	return e->depth < e->len;
+}
+
 bool sim_explore_state(struct sim_explore *e, uint64_t lo, uint64_t hi)
 {
 	struct sim_visit_key key;

@@ -39,6 +39,7 @@ struct sim_machine {
 	sim_sched_hook_fn sched_hook;	/* NULL in replay */
 	void *sched_ctx;
 	unsigned int locks_held;	/* sim_mutexes held now, machine-wide */
+	bool lazy_maps;		/* user mappings get host ranges on demand */
 	struct sim_phys phys;
 	struct sim_buddy buddy;
 	struct sim_cma_area cma[SIM_MAX_REGIONS];	/* by region index */

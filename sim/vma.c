@@ -11,6 +11,11 @@
  * the host put anything.  A mapping holds a reference to its file, as
  * vm_file does, so a buffer stays alive while it is mapped.
  *
+ * Lazily (sim_set_lazy_mappings), a mapping records its pages and gets
+ * its host range only when asked (sim_vma_host); its bytes are reached
+ * through physical memory meanwhile (sim_vma_access), which sees what
+ * every other mapping of those pages sees.
+ *
  * Simplifications: MAP_PRIVATE maps the same pages as MAP_SHARED (no
  * copy-on-write: drivers' pfn mappings are what the model needs), and
  * munmap removes exactly one whole mapping (no splitting).
@@ -34,6 +39,7 @@ struct sim_vma_node {
 	 * fork maps again in the child.  NULL while nothing is mapped. */
 	struct sim_run *runs;
 	unsigned int nruns;
+	bool hosted;		/* has a host range (and is in mm->by_host) */
 };
 
 /* Host addresses order the by_host tree for lookups only: nothing is
@@ -84,14 +90,16 @@ void sim_mm_init(struct sim_proc *p)
 
 static void mm_insert(struct sim_mm *mm, struct sim_vma_node *n)
 {
-	RB_INSERT(sim_vma_host_tree, &mm->by_host, n);
+	if (n->hosted)
+		RB_INSERT(sim_vma_host_tree, &mm->by_host, n);
 	RB_INSERT(sim_vma_uaddr_tree, &mm->by_uaddr, n);
 	mm->count++;
 }
 
 static void mm_remove(struct sim_mm *mm, struct sim_vma_node *n)
 {
-	RB_REMOVE(sim_vma_host_tree, &mm->by_host, n);
+	if (n->hosted)
+		RB_REMOVE(sim_vma_host_tree, &mm->by_host, n);
 	RB_REMOVE(sim_vma_uaddr_tree, &mm->by_uaddr, n);
 	mm->count--;
 }
@@ -210,7 +218,8 @@ int sim_vma_map_runs(struct sim_vma *vma, const struct sim_run *runs,
 	ret = runs_slice(m, runs, n, skip, need, &slice, &nslice);
 	if (ret)
 		return ret;
-	ret = sim_phys_map_at(m, vma->host, slice, nslice, 0, need,
+	ret = !node->hosted ? 0 :
+	      sim_phys_map_at(m, vma->host, slice, nslice, 0, need,
 			      host_prot(vma->prot));
 	if (ret) {
 		sim_kfree(m, slice);
@@ -321,8 +330,9 @@ int sim_mmap(struct sim_proc *p, int fd, uint64_t len, int prot, int flags,
 	n = sim_kzalloc(m, sizeof(*n));
 	if (!n)
 		goto put_file;
-	n->vma.host = sim_host_reserve(len);
-	if (!n->vma.host)
+	n->hosted = !m->lazy_maps;
+	n->vma.host = n->hosted ? sim_host_reserve(len) : NULL;
+	if (n->hosted && !n->vma.host)
 		goto free_node;
 	vma_setup(&n->vma, p, f, uaddr, len, prot, flags, offset);
 	ret = f->ops->mmap(f, &n->vma);
@@ -397,6 +407,84 @@ int sim_munmap(struct sim_proc *p, void *host, uint64_t len)
 	return 0;
 }
 
+/* sim_munmap_uaddr - see sim.h. */
+int sim_munmap_uaddr(struct sim_proc *p, uint64_t uaddr, uint64_t len)
+{
+	struct sim_vma_node *n;
+
+	if (!p->alive)
+		return -ESRCH;
+	n = lookup_uaddr(p, uaddr);
+	if (!n || n->vma.uaddr != uaddr || len == 0 ||
+	    len > UINT64_MAX - PAGE_MASK_LOW ||
+	    ((len + PAGE_MASK_LOW) & ~PAGE_MASK_LOW) != n->vma.len)
+		return -EINVAL;
+	sim_vma_unmap(&n->vma);
+	return 0;
+}
+
+void sim_set_lazy_mappings(struct sim_machine *m, bool on)
+{
+	m->lazy_maps = on;
+}
+
+/* sim_vma_host - see sim.h: the range is reserved and filled with what
+ * the mapping recorded, as sim_vma_map_runs would have. */
+void *sim_vma_host(struct sim_vma *vma)
+{
+	struct sim_vma_node *n = to_node(vma);
+	struct sim_machine *m = vma->proc->m;
+
+	if (n->hosted)
+		return vma->host;
+	vma->host = sim_host_reserve(vma->len);
+	if (!vma->host)
+		return NULL;
+	if (vma->mapped &&
+	    sim_phys_map_at(m, vma->host, n->runs, n->nruns, 0, vma->mapped,
+			    host_prot(vma->prot))) {
+		sim_host_release(vma->host, vma->len);
+		vma->host = NULL;
+		return NULL;
+	}
+	n->hosted = true;
+	RB_INSERT(sim_vma_host_tree, &vma->proc->mm.by_host, n);
+	return vma->host;
+}
+
+/* sim_vma_access - see sim.h: run by run of the recorded pages. */
+int sim_vma_access(struct sim_vma *vma, uint64_t off, void *buf,
+		   uint64_t len, bool write)
+{
+	const struct sim_vma_node *n = to_node(vma);
+	struct sim_machine *m = vma->proc->m;
+	unsigned char *at = buf;
+	unsigned int i;
+	int ret;
+
+	if (off > vma->mapped || len > vma->mapped - off)
+		return -EFAULT;
+	for (i = 0; i < n->nruns && len; i++) {
+		uint64_t take;
+
+		if (off >= n->runs[i].len) {
+			off -= n->runs[i].len;
+			continue;
+		}
+		take = n->runs[i].len - off < len ? n->runs[i].len - off : len;
+		ret = write ? sim_phys_write(m, n->runs[i].phys + off, at,
+					     (size_t)take)
+			    : sim_phys_read(m, n->runs[i].phys + off, at,
+					    (size_t)take);
+		if (ret)
+			return ret;
+		at += take;
+		len -= take;
+		off = 0;
+	}
+	return 0;
+}
+
 void sim_vma_unmap(struct sim_vma *vma)
 {
 	struct sim_vma_node *n = to_node(vma);
@@ -405,7 +493,8 @@ void sim_vma_unmap(struct sim_vma *vma)
 	mm_remove(&vma->proc->mm, n);
 	if (vma->vm_ops && vma->vm_ops->close)
 		vma->vm_ops->close(vma);
-	sim_host_release(vma->host, vma->len);
+	if (n->hosted)
+		sim_host_release(vma->host, vma->len);
 	sim_file_put(vma->file);
 	sim_kfree(m, n->runs);
 	sim_kfree(m, n);
@@ -465,10 +554,11 @@ static int vma_copy(struct sim_proc *child, const struct sim_vma_node *src)
 		goto free_node;
 	n->nruns = src->nruns;
 	ret = -ENOMEM;
-	n->vma.host = sim_host_reserve(n->vma.len);
-	if (!n->vma.host)
+	n->hosted = src->hosted;
+	n->vma.host = n->hosted ? sim_host_reserve(n->vma.len) : NULL;
+	if (n->hosted && !n->vma.host)
 		goto free_runs;
-	if (n->vma.mapped) {
+	if (n->hosted && n->vma.mapped) {
 		ret = sim_phys_map_at(m, n->vma.host, n->runs, n->nruns, 0,
 				      n->vma.mapped, host_prot(n->vma.prot));
 		if (ret)

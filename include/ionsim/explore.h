@@ -193,6 +193,14 @@ bool sim_explore_state(struct sim_explore *e, uint64_t lo, uint64_t hi);
  */
 bool sim_explore_wants_state(const struct sim_explore *e);
 
+/*
+ * sim_explore_replaying - true while the execution replays its recorded
+ * prefix: the next decision's answer is already known, and its labels
+ * and footprints are not looked at (a world whose footprints are costly
+ * may pass NULL then; the kind and the number must still match).
+ */
+bool sim_explore_replaying(const struct sim_explore *e);
+
 /* The world describes a violation before returning it from its run. */
 void sim_explore_violation(struct sim_explore *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -588,6 +588,26 @@ int sim_vma_map_runs(struct sim_vma *vma, const struct sim_run *runs,
 /* munmap(2) of the mapping that starts at host address @host and spans
  * @len bytes: 0, or -EINVAL when no whole mapping is there. */
 int sim_munmap(struct sim_proc *p, void *host, uint64_t len);
+/* munmap(2) of the whole mapping that starts at user address @uaddr:
+ * as sim_munmap. */
+int sim_munmap_uaddr(struct sim_proc *p, uint64_t uaddr, uint64_t len);
+/*
+ * Lazy mappings.  With @on, user mappings made from now on get no host
+ * range until something asks for one (sim_vma_host): a caller that only
+ * reaches their bytes through sim_vma_access (the scenario interpreter)
+ * costs the host no mmap and no munmap per mapping.  Off by default:
+ * the embedding API hands host pointers out.
+ */
+void sim_set_lazy_mappings(struct sim_machine *m, bool on);
+/* The host address of @vma's bytes, making the host range now if it has
+ * none yet; NULL when the host refuses. */
+void *sim_vma_host(struct sim_vma *vma);
+/* Copies @len bytes at offset @off of @vma's mapped part to (@write:
+ * from) @buf, through physical memory.  0, or -EFAULT past what is
+ * mapped, -ENOMEM when the host fails.  No protection check: the
+ * caller's, as a page fault would be. */
+int sim_vma_access(struct sim_vma *vma, uint64_t off, void *buf,
+		   uint64_t len, bool write);
 /* Unmap one mapping (its close hook runs, its file reference is put). */
 void sim_vma_unmap(struct sim_vma *vma);
 /* The mapping at simulated user address @uaddr, or containing host

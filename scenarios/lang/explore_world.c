@@ -278,17 +278,20 @@ bool scn_world_can_move(const struct scn_world *w, unsigned int a)
 	return waits_done(w, w->prog[w->start[a] + w->pc[a]]);
 }
 
-/* Fills labels and footprints with the enabled actors; their count. */
+/* Fills labels and footprints with the enabled actors; their count.
+ * Footprints only matter to a decision the explorer has not made yet: a
+ * replayed one, or one a recorded path answers, gets none. */
 static unsigned int enabled(struct scn_world *w)
 {
+	bool fresh = !w->path && !sim_explore_replaying(w->e);
 	unsigned int a, n = 0;
 
 	for (a = 0; a < w->p->nactors; a++) {
 		if (!scn_world_can_move(w, a))
 			continue;
 		w->labels[n] = a;
-		w->fps[n] = w->path ? 0 : scn_world_footprint(w,
-				w->prog[w->start[a] + w->pc[a]]);
+		w->fps[n] = fresh ? scn_world_footprint(w,
+				w->prog[w->start[a] + w->pc[a]]) : 0;
 		n++;
 	}
 	return n;

@@ -353,6 +353,9 @@ struct scn_run *scn_run_new(const struct scn_program *p,
 	if (ret)
 		goto free_run;
 	kion_set_trace(run->dev, run->hooks.trace, run->hooks.ctx);
+	/* steps reach mapped bytes through physical memory (interp_steps.c):
+	 * no host mmap per mapping */
+	sim_set_lazy_mappings(run->m, true);
 	ret = spawn_actors(run);
 	if (ret)
 		goto free_run;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenarios/lang/interp.h"
@@ -333,50 +334,67 @@ int scn_exec_munmap(struct scn_ctx *c)
 	vma = sim_vma_find_uaddr(c->proc, (uint64_t)uaddr);
 	if (!vma || vma->uaddr != (uint64_t)uaddr)
 		return -EINVAL;
-	return sim_munmap(c->proc, vma->host, vma->len);
+	return sim_munmap_uaddr(c->proc, vma->uaddr, vma->len);
 }
 
 /*
- * Where @len bytes at M + OFFSET are in host memory, when they lie in one
- * mapping of the actor whose protection has @prot; NULL otherwise (the
- * access a real process would die of).
+ * The mapping that holds @len bytes at M + OFFSET, with their offset in
+ * it in *@at, when they lie in one mapping of the actor whose protection
+ * has @prot; NULL otherwise (the access a real process would die of).
+ * The run's mappings are lazy (scn_run_new): the bytes are reached
+ * through physical memory, as every mapping of the pages sees them.
  */
-static unsigned char *user_bytes(struct scn_ctx *c, int64_t m, uint64_t len,
-				 int prot)
+static struct sim_vma *user_range(struct scn_ctx *c, int64_t m, uint64_t len,
+				  int prot, uint64_t *at)
 {
 	uint64_t addr = (uint64_t)m + c->s->offset;
 	struct sim_vma *vma;
-	uint64_t at;
 
 	if (addr < (uint64_t)m)
 		return NULL;
 	vma = sim_vma_find_uaddr(c->proc, addr);
 	if (!vma || (vma->prot & prot) != prot)
 		return NULL;
-	at = addr - vma->uaddr;
-	if (at > vma->mapped || len > vma->mapped - at)
+	*at = addr - vma->uaddr;
+	if (*at > vma->mapped || len > vma->mapped - *at)
 		return NULL;
-	return (unsigned char *)vma->host + at;
+	return vma;
+}
+
+/* LEN bytes of value @byte at @at in @vma, a page at a time. */
+static int fill_bytes(struct sim_vma *vma, uint64_t at, uint64_t len,
+		      int byte)
+{
+	unsigned char page[SIM_PAGE_SIZE];
+	int ret = 0;
+
+	memset(page, byte, sizeof(page));
+	while (len && !ret) {
+		uint64_t take = len < sizeof(page) ? len : sizeof(page);
+
+		ret = sim_vma_access(vma, at, page, take, true);
+		at += take;
+		len -= take;
+	}
+	return ret;
 }
 
 /* scn_exec_write - see interp.h: the text, or LEN bytes of byte=. */
 int scn_exec_write(struct scn_ctx *c)
 {
 	const struct scn_step *s = c->s;
-	uint64_t len = s->text ? s->text_len : s->len;
-	unsigned char *at;
+	uint64_t len = s->text ? s->text_len : s->len, at;
+	struct sim_vma *vma;
 	int64_t m;
 
 	if (!scn_run_operand(c, 0, &m))
 		return 0;
-	at = user_bytes(c, m, len, SIM_PROT_WRITE);
-	if (!at)
+	vma = user_range(c, m, len, SIM_PROT_WRITE, &at);
+	if (!vma)
 		return -EFAULT;
 	if (s->text)
-		memcpy(at, s->text, s->text_len);
-	else
-		memset(at, s->byte, len);
-	return 0;
+		return sim_vma_access(vma, at, s->text, s->text_len, true);
+	return fill_bytes(vma, at, len, s->byte);
 }
 
 /* @len bytes of @b as the scenario language writes a string, cut to
@@ -406,17 +424,24 @@ int scn_exec_read(struct scn_ctx *c)
 {
 	const struct scn_step *s = c->s;
 	char who[80], found[64], want[64];
-	unsigned char *at;
+	struct sim_vma *vma;
+	unsigned char *bytes;
+	uint64_t at;
 	int64_t m;
+	int ret;
 
 	if (!scn_run_operand(c, 0, &m))
 		return 0;
-	at = user_bytes(c, m, s->text_len, SIM_PROT_READ);
-	if (!at)
+	vma = user_range(c, m, s->text_len, SIM_PROT_READ, &at);
+	if (!vma)
 		return -EFAULT;
-	if (s->text_len && memcmp(at, s->text, s->text_len) != 0) {
+	bytes = malloc(s->text_len ? s->text_len : 1);
+	if (!bytes)
+		return -ENOMEM;
+	ret = sim_vma_access(vma, at, bytes, s->text_len, false);
+	if (!ret && s->text_len && memcmp(bytes, s->text, s->text_len) != 0) {
 		scn_run_step_words(c->run, s, who, sizeof(who));
-		quote_bytes(at, s->text_len, found, sizeof(found));
+		quote_bytes(bytes, s->text_len, found, sizeof(found));
 		quote_bytes((const unsigned char *)s->text, s->text_len, want,
 			    sizeof(want));
 		scn_run_finding(c->run, SCN_FIND_READ, s,
@@ -424,7 +449,8 @@ int scn_exec_read(struct scn_ctx *c)
 				"\"%s\"", who, (unsigned long long)s->offset,
 				found, want);
 	}
-	return 0;
+	free(bytes);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */

@@ -628,6 +628,62 @@ START_TEST(fork_shares_mapping_contents)
 }
 END_TEST
 
+/* Lazy mappings: no host range until asked, bytes through physical
+ * memory meanwhile, the same pages as a real mapping sees, across fork
+ * too; munmap by user address; a host range made on demand shows what
+ * was written before. */
+START_TEST(lazy_mappings_reach_the_same_pages)
+{
+	struct sim_machine *m = boot_scratch();
+	struct event_log log = { .n = 0 };
+	struct scratch s;
+	struct sim_proc *a = spawn(m, "lazy");
+	struct sim_proc *b = spawn(m, "eager");
+	struct sim_proc *child;
+	struct sim_vma *lazy, *eager, *copy;
+	char buf[16] = "";
+	int fd;
+
+	scratch_window(m, &s, &log, 8, 2);
+	fd = open_scratch(a, &s, SIM_FMODE_READ | SIM_FMODE_WRITE);
+	eager = map(b, sim_fd_send(a, fd, b), 2 * SIM_PAGE_SIZE, 0);
+	sim_set_lazy_mappings(m, true);
+	lazy = map(a, fd, 2 * SIM_PAGE_SIZE, 0);
+	ck_assert_ptr_null(lazy->host);
+	ck_assert_uint_eq(lazy->mapped, lazy->len);
+	ck_assert_ptr_null(sim_vma_find_host(a, eager->host));
+	ck_assert_int_eq(sim_vma_access(lazy, SIM_PAGE_SIZE - 2, "lazy", 5,
+					true), 0);
+	ck_assert_str_eq((char *)eager->host + SIM_PAGE_SIZE - 2, "lazy");
+	strcpy(eager->host, "eager");
+	ck_assert_int_eq(sim_vma_access(lazy, 0, buf, 6, false), 0);
+	ck_assert_str_eq(buf, "eager");
+	ck_assert_int_eq(sim_vma_access(lazy, SIM_PAGE_SIZE, buf,
+					SIM_PAGE_SIZE + 1, false), -EFAULT);
+	child = sim_proc_fork(a, NULL);
+	copy = sim_vma_find_uaddr(child, lazy->uaddr);
+	ck_assert_ptr_null(copy->host);
+	ck_assert_int_eq(sim_vma_access(copy, 0, buf, 6, false), 0);
+	ck_assert_str_eq(buf, "eager");
+	ck_assert_ptr_nonnull(sim_vma_host(lazy));
+	ck_assert_ptr_eq(sim_vma_host(lazy), lazy->host);
+	ck_assert_str_eq((char *)lazy->host + SIM_PAGE_SIZE - 2, "lazy");
+	ck_assert_ptr_eq(sim_vma_find_host(a, lazy->host), lazy);
+	ck_assert_int_eq(sim_munmap_uaddr(child, copy->uaddr + 1, SIM_PAGE_SIZE),
+			 -EINVAL);
+	ck_assert_int_eq(sim_munmap_uaddr(child, copy->uaddr, SIM_PAGE_SIZE),
+			 -EINVAL);
+	ck_assert_int_eq(sim_munmap_uaddr(child, copy->uaddr,
+					  2 * SIM_PAGE_SIZE), 0);
+	ck_assert_uint_eq(sim_vma_count(child), 0);
+	ck_assert_int_eq(sim_munmap_uaddr(a, lazy->uaddr, 2 * SIM_PAGE_SIZE),
+			 0);
+	sim_proc_exit(child);
+	ck_assert_int_eq(sim_munmap_uaddr(child, 0, SIM_PAGE_SIZE), -ESRCH);
+	test_shutdown(m);
+}
+END_TEST
+
 START_TEST(fork_failures_with_mappings_leave_nothing)
 {
 	struct sim_machine *m = boot_scratch();
@@ -796,6 +852,7 @@ static Suite *vma_suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("fork-exit");
 	tcase_add_test(t, fork_shares_mapping_contents);
+	tcase_add_test(t, lazy_mappings_reach_the_same_pages);
 	tcase_add_test(t, fork_failures_with_mappings_leave_nothing);
 	tcase_add_test(t, fork_copies_a_mapping_its_driver_left_empty);
 	tcase_add_test(t, exit_unmaps_in_address_order_then_closes_fds);
