@@ -8,6 +8,12 @@
  * touched: booting 64 GiB of RAM allocates nothing.  Until the memfd exists
  * every byte of memory reads as zero, which is what the memfd would say.
  *
+ * The pages that may hold something other than zeros are tracked (a
+ * write, or a writable mapping, marks them), so that zeroing a buffer's
+ * memory costs nothing where nothing was written, and the memfd of a
+ * machine that goes is kept, emptied, for the next machine of this host
+ * thread (the explorer boots one per schedule).
+ *
  * Reads and writes go through pread/pwrite.  Mappings (kernel vmap here,
  * user mmap in vma.c) are MAP_SHARED mappings of the memfd placed with
  * MAP_FIXED into a host range reserved beforehand, so two mappings of the
@@ -19,11 +25,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/bitmap.h"
 #include "sim/sim_internal.h"
 
 /* The bits of an address below its page. */
@@ -147,31 +155,104 @@ int sim_phys_init(struct sim_machine *m)
 	return 0;
 }
 
-/* sim_phys_fini - give the memfd (if any) back to the host. */
+/* A memfd with nothing in it, kept from a machine that went for the next
+ * one this host thread boots. */
+static __thread struct {
+	int fd;			/* -1: none; valid when size != 0 */
+	uint64_t size;
+} spare;
+
+static uint64_t span_pages(const struct sim_phys *ph)
+{
+	return (ph->hi - ph->lo) >> SIM_PAGE_SHIFT;
+}
+
+/* Punch every dirty page of [@first, @end) (pages) out of the memfd and
+ * clear their bits: 0, or -ENOMEM when the host fails. */
+static int punch_dirty(struct sim_phys *ph, uint64_t first, uint64_t end)
+{
+	unsigned long at = (unsigned long)first, stop;
+
+	for (;;) {
+		at = sim_find_next_bit(ph->dirty, (unsigned long)end, at);
+		if (at >= end)
+			return 0;
+		stop = sim_find_next_zero_bit(ph->dirty, (unsigned long)end,
+					      at);
+		if (fallocate(ph->memfd,
+			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)at << SIM_PAGE_SHIFT,
+			      (off_t)(stop - at) << SIM_PAGE_SHIFT) < 0)
+			return -ENOMEM;
+		sim_bitmap_clear(ph->dirty, at, stop - at);
+		at = stop;
+	}
+}
+
+/* sim_phys_fini - give the memfd (if any) back to the host, or keep it,
+ * emptied, as the spare. */
 void sim_phys_fini(struct sim_machine *m)
 {
-	if (m->phys.memfd >= 0)
-		close(m->phys.memfd);
-	m->phys.memfd = -1;
+	struct sim_phys *ph = &m->phys;
+
+	if (ph->memfd >= 0) {
+		if (spare.size == 0 && punch_dirty(ph, 0, span_pages(ph)) == 0) {
+			spare.fd = ph->memfd;
+			spare.size = ph->hi - ph->lo;
+		} else {
+			close(ph->memfd);
+		}
+	}
+	free(ph->dirty);
+	ph->dirty = NULL;
+	ph->memfd = -1;
+}
+
+/* A memfd of @size bytes with nothing in it: the spare, or a new one.
+ * -1 when the host refuses. */
+static int empty_memfd(uint64_t size)
+{
+	int fd = spare.size ? spare.fd : -1;
+	bool sized = spare.size == size;
+
+	spare.size = 0;
+	if (fd < 0)
+		fd = memfd_create("ionsim-phys", MFD_CLOEXEC);
+	/* sparse: the size reserves nothing */
+	if (fd >= 0 && !sized && ftruncate(fd, (off_t)size) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /* Create the memfd on first need: 0, or -ENOMEM when the host refuses. */
 static int phys_backing(struct sim_phys *ph)
 {
-	int fd;
-
 	if (ph->memfd >= 0)
 		return 0;
-	fd = memfd_create("ionsim-phys", MFD_CLOEXEC);
-	if (fd < 0)
+	ph->dirty = calloc(SIM_BITS_TO_LONGS(span_pages(ph)) + 1,
+			   sizeof(unsigned long));
+	if (!ph->dirty)
 		return -ENOMEM;
-	/* sparse: the size reserves nothing */
-	if (ftruncate(fd, (off_t)(ph->hi - ph->lo)) < 0) {
-		close(fd);
+	ph->memfd = empty_memfd(ph->hi - ph->lo);
+	if (ph->memfd < 0) {
+		free(ph->dirty);
+		ph->dirty = NULL;
 		return -ENOMEM;
 	}
-	ph->memfd = fd;
 	return 0;
+}
+
+/* Bytes [@off, @off + @len) of the memfd may no longer be zero. */
+static void mark_dirty(struct sim_phys *ph, uint64_t off, uint64_t len)
+{
+	uint64_t first = off >> SIM_PAGE_SHIFT;
+	uint64_t end = (off + len + IN_PAGE) >> SIM_PAGE_SHIFT;
+
+	if (len)
+		sim_bitmap_set(ph->dirty, (unsigned long)first,
+			       (unsigned long)(end - first));
 }
 
 /* --- regions and RAM --------------------------------------------------- */
@@ -279,6 +360,7 @@ int sim_phys_write(struct sim_machine *m, uint64_t phys, const void *buf,
 	if (ret)
 		return ret;
 	off = (off_t)(phys - ph->lo);
+	mark_dirty(ph, (uint64_t)off, len);
 	while (len) {
 		ssize_t put = pwrite(ph->memfd, p, len, off);
 
@@ -308,10 +390,20 @@ static int zero_bytes(struct sim_phys *ph, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* Zero @len bytes inside one page at @off, unless the page is clean; it
+ * stays dirty (the rest of it may not be zero). */
+static int zero_part(struct sim_phys *ph, uint64_t off, uint64_t len)
+{
+	if (!len || !sim_test_bit(ph->dirty, (unsigned long)(off >>
+							     SIM_PAGE_SHIFT)))
+		return 0;
+	return zero_bytes(ph, off, len);
+}
+
 /*
- * sim_phys_zero - see sim.h.  Whole pages are punched out of the memfd
- * (given back to the host); the partial pages at either end are written
- * with zeros.  Returns 0, -EFAULT for a range outside memory, or -ENOMEM
+ * sim_phys_zero - see sim.h.  Whole dirty pages are punched out of the
+ * memfd (given back to the host); dirty partial pages at either end are
+ * written with zeros; clean pages are zero already.  Returns 0, -EFAULT for a range outside memory, or -ENOMEM
  * when the host fails.
  */
 int sim_phys_zero(struct sim_machine *m, uint64_t phys, uint64_t len)
@@ -329,16 +421,14 @@ int sim_phys_zero(struct sim_machine *m, uint64_t phys, uint64_t len)
 	whole_lo = (off + IN_PAGE) & ~IN_PAGE;
 	whole_hi = end & ~IN_PAGE;
 	if (whole_lo >= whole_hi)
-		return zero_bytes(ph, off, len);
-	ret = zero_bytes(ph, off, whole_lo - off);
+		return zero_part(ph, off, len);
+	ret = zero_part(ph, off, whole_lo - off);
 	if (!ret)
-		ret = zero_bytes(ph, whole_hi, end - whole_hi);
-	if (ret)
-		return ret;
-	if (fallocate(ph->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)whole_lo, (off_t)(whole_hi - whole_lo)) < 0)
-		return -ENOMEM;
-	return 0;
+		ret = zero_part(ph, whole_hi, end - whole_hi);
+	if (!ret)
+		ret = punch_dirty(ph, whole_lo >> SIM_PAGE_SHIFT,
+				  whole_hi >> SIM_PAGE_SHIFT);
+	return ret;
 }
 
 uint64_t sim_phys_resident(struct sim_machine *m)
@@ -405,7 +495,12 @@ static int map_piece(struct sim_phys *ph, char *at, uint64_t phys,
 	void *got = mmap(at, (size_t)len, host_prot, MAP_SHARED | MAP_FIXED,
 			 ph->memfd, (off_t)(phys - ph->lo));
 
-	return got == MAP_FAILED ? -ENOMEM : 0;
+	if (got == MAP_FAILED)
+		return -ENOMEM;
+	/* whoever holds the mapping may write without telling us */
+	if (host_prot & PROT_WRITE)
+		mark_dirty(ph, phys - ph->lo, len);
+	return 0;
 }
 
 /* The next physically contiguous piece of the runs, starting @skip bytes

@@ -18,6 +18,9 @@
 
 struct sim_phys {
 	int memfd;		/* -1 until the first byte is written or mapped */
+	/* one bit per page of the memfd: it may hold bytes that are not
+	 * zero (written, or mapped writable); NULL while there is no memfd */
+	unsigned long *dirty;
 	uint64_t lo;		/* lowest physical address backed (memfd offset 0) */
 	uint64_t hi;		/* end of the backed span */
 	uint64_t ram_pages;	/* RAM pages the buddy manages */

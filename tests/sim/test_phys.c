@@ -197,6 +197,40 @@ START_TEST(zero_punches_whole_pages_and_writes_partial_ones)
 }
 END_TEST
 
+/* Zeroing memory nobody wrote costs nothing; memory a writable mapping
+ * reached is zeroed however it was written; and the next machine's
+ * memory (which may reuse this one's memfd) starts out all zero. */
+START_TEST(zero_skips_clean_pages_and_the_next_machine_starts_empty)
+{
+	struct sim_machine *m = test_boot(NULL);
+	struct sim_run run = { 40 * PG, 2 * PG };
+	unsigned char buf[2 * 4096];
+	char *k;
+
+	ck_assert_int_eq(sim_phys_write(m, 10 * PG, "x", 1), 0);
+	ck_assert_uint_eq(sim_phys_resident(m), PG);
+	ck_assert_int_eq(sim_phys_zero(m, 20 * PG, 8 * PG), 0);
+	ck_assert_uint_eq(sim_phys_resident(m), PG);
+	k = sim_kmap_runs(m, &run, 1, NULL);
+	ck_assert_ptr_nonnull(k);
+	memset(k, 0x77, 2 * PG);	/* behind the simulator's back */
+	sim_kunmap(m, k, 2 * PG);
+	ck_assert_uint_eq(sim_phys_resident(m), 3 * PG);
+	ck_assert_int_eq(sim_phys_zero(m, 40 * PG, 2 * PG), 0);
+	ck_assert_int_eq(sim_phys_read(m, 40 * PG, buf, sizeof(buf)), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0);
+	ck_assert_uint_eq(sim_phys_resident(m), PG);
+	test_shutdown(m);
+	m = test_boot(NULL);
+	ck_assert_int_eq(sim_phys_write(m, 11 * PG, "y", 1), 0);
+	ck_assert_int_eq(sim_phys_read(m, 10 * PG, buf, 1), 0);
+	ck_assert_uint_eq(buf[0], 0);
+	ck_assert_uint_eq(sim_phys_resident(m), PG);
+	test_shutdown(m);
+}
+END_TEST
+
 /* --- mappings ------------------------------------------------------------ */
 
 START_TEST(two_kmaps_share_pages)
@@ -329,6 +363,7 @@ static Suite *phys_suite(void)
 	tcase_add_test(t, write_read_round_trip_across_pages);
 	tcase_add_test(t, access_outside_memory_is_efault);
 	tcase_add_test(t, zero_punches_whole_pages_and_writes_partial_ones);
+	tcase_add_test(t, zero_skips_clean_pages_and_the_next_machine_starts_empty);
 	suite_add_tcase(s, t);
 	t = tcase_create("mappings");
 	tcase_add_test(t, two_kmaps_share_pages);
