@@ -14,6 +14,9 @@
  *     too large to explore whole without hashing: its searches without
  *     hashing are bounded by a number of executions (the output says
  *     so); the hashed ones are complete;
+ *   scenarios/explore/camera_pipeline.ion - a camera and a compositor
+ *     sharing one frame, small enough to explore every order without
+ *     hashing (C(19,9) = 92,378): the partial-order reduction's figure;
  *   scenarios/explore/frame_handoff.ion - the small handoff example.
  *
  * For each, four searches (plain; sleep sets only; hashing only; both),
@@ -56,6 +59,7 @@ struct scenario {
 static const struct scenario scenarios[] = {
 	{ "scenarios/lifetime/three_procs_explore.ion", 0, true },
 	{ "scenarios/sharing/camera_compositor.ion", 20000, false },
+	{ "scenarios/explore/camera_pipeline.ion", 0, false },
 	{ "scenarios/explore/frame_handoff.ion", 0, false },
 };
 
