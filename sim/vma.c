@@ -388,6 +388,17 @@ static struct sim_vma_node *lookup_uaddr(struct sim_proc *p, uint64_t addr)
 	return n;
 }
 
+/* Unmaps mapping @n when the address given was its start (@at_start) and
+ * @len, rounded up to pages, is its whole length: 0, or -EINVAL. */
+static int unmap_whole(struct sim_vma_node *n, bool at_start, uint64_t len)
+{
+	if (!n || !at_start || len == 0 || len > UINT64_MAX - PAGE_MASK_LOW ||
+	    ((len + PAGE_MASK_LOW) & ~PAGE_MASK_LOW) != n->vma.len)
+		return -EINVAL;
+	sim_vma_unmap(&n->vma);
+	return 0;
+}
+
 /* sim_munmap - see sim.h.  Linux would unmap any page range and accept
  * one with nothing mapped; here only one whole mapping can go, @len
  * rounded up to pages, so a scenario's sloppy munmap is caught.
@@ -399,12 +410,7 @@ int sim_munmap(struct sim_proc *p, void *host, uint64_t len)
 	if (!p->alive)
 		return -ESRCH;
 	n = lookup_host(p, (uintptr_t)host);
-	if (!n || n->vma.host != host || len == 0 ||
-	    len > UINT64_MAX - PAGE_MASK_LOW ||
-	    ((len + PAGE_MASK_LOW) & ~PAGE_MASK_LOW) != n->vma.len)
-		return -EINVAL;
-	sim_vma_unmap(&n->vma);
-	return 0;
+	return unmap_whole(n, n && n->vma.host == host, len);
 }
 
 /* sim_munmap_uaddr - see sim.h. */
@@ -415,12 +421,7 @@ int sim_munmap_uaddr(struct sim_proc *p, uint64_t uaddr, uint64_t len)
 	if (!p->alive)
 		return -ESRCH;
 	n = lookup_uaddr(p, uaddr);
-	if (!n || n->vma.uaddr != uaddr || len == 0 ||
-	    len > UINT64_MAX - PAGE_MASK_LOW ||
-	    ((len + PAGE_MASK_LOW) & ~PAGE_MASK_LOW) != n->vma.len)
-		return -EINVAL;
-	sim_vma_unmap(&n->vma);
-	return 0;
+	return unmap_whole(n, n && n->vma.uaddr == uaddr, len);
 }
 
 void sim_set_lazy_mappings(struct sim_machine *m, bool on)

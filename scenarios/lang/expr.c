@@ -78,17 +78,24 @@ static int expect_end(struct scn_parser *ps, unsigned int next, const char *what
 /* fail NTH KIND                                                        */
 /* ------------------------------------------------------------------ */
 
+/* Word @t as a C string in @buf (@size bytes): false when it is not a
+ * word or does not fit, which no name it could be matched to does. */
+static bool word_text(const struct scn_token *t, char *buf, size_t size)
+{
+	if (t->kind != SCN_TOK_WORD || t->len >= size)
+		return false;
+	memcpy(buf, t->s, t->len);
+	buf[t->len] = '\0';
+	return true;
+}
+
 static int parse_kind(struct scn_parser *ps, const struct scn_token *t,
 		      struct scn_step *st)
 {
 	char text[KIND_TEXT_MAX];
-	int kind = -1;
+	int kind = word_text(t, text, sizeof(text)) ?
+		   sim_fault_kind_parse(text) : -1;
 
-	if (t->kind == SCN_TOK_WORD && t->len < sizeof(text)) {
-		memcpy(text, t->s, t->len);
-		text[t->len] = '\0';
-		kind = sim_fault_kind_parse(text);
-	}
 	if (kind < 0)
 		return scn_perr(ps, t->col,
 				"unknown fault kind '%.*s' (pages, genpool, kobj, fd or any)",
@@ -148,12 +155,8 @@ static int parse_lock_class(struct scn_parser *ps, const struct scn_token *t,
 {
 	char text[32];
 
-	st->lock_class = -1;
-	if (t->kind == SCN_TOK_WORD && t->len < sizeof(text)) {
-		memcpy(text, t->s, t->len);
-		text[t->len] = '\0';
-		st->lock_class = kion_lock_class(text);
-	}
+	st->lock_class = word_text(t, text, sizeof(text)) ?
+			 kion_lock_class(text) : -1;
 	if (st->lock_class < 0)
 		return scn_perr(ps, t->col,
 				"unknown lock '%.*s' (client->lock, dev->lock, dev->buffer_lock, buffer->lock or debugfs_mutex)",

@@ -17,71 +17,10 @@ src=${2:?usage: test_bugs.sh IONSIM SOURCE_DIR}
 wrap=${IONSIM_CLI_WRAPPER:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
+here=$(cd "$(dirname "$0")" && pwd)
 cd "$src" || exit 2
 
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	[ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -40
-}
-
-# run_ionsim ARGS...: stdout in $tmp/out, stderr in $tmp/err, the exit
-# status in $status.
-run_ionsim() {
-	# shellcheck disable=SC2086
-	$wrap "$ionsim" "$@" >"$tmp/out" 2>"$tmp/err"
-	status=$?
-}
-
-expect_status() {
-	local desc=$1 want=$2
-	shift 2
-	run_ionsim "$@"
-	if [ "$status" -eq "$want" ]; then
-		ok "$desc (exit $want)"
-	else
-		cat "$tmp/out" >>"$tmp/err"
-		echo "# exit status $status, wanted $want" >>"$tmp/err"
-		not_ok "$desc (exit $want)" "$tmp/err"
-	fi
-}
-
-has() {
-	if grep -qF -- "$2" "$1"; then
-		ok "$3"
-	else
-		cp "$1" "$tmp/has.txt"
-		echo "# missing: $2" >>"$tmp/has.txt"
-		not_ok "$3" "$tmp/has.txt"
-	fi
-}
-
-same() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		echo "# got '$2', wanted '$3'" >"$tmp/same.txt"
-		not_ok "$1" "$tmp/same.txt"
-	fi
-}
-
-# replay_has EXPLORE_JSON RUN_JSON: the replay's findings hold the
-# violation the explorer reported (same kind, same message).
-replay_has() {
-	python3 -c 'import json, sys
-v = json.load(open(sys.argv[1]))["violation"]
-found = json.load(open(sys.argv[2]))["files"][0]["findings"]
-print((v["kind"], v["check"]) in [(f["kind"], f["message"]) for f in found])' \
-		"$1" "$2" 2>>"$tmp/json.err"
-}
+. "$here/clilib.sh"
 
 # ---- every mutant on its scenario -----------------------------------------
 
@@ -161,5 +100,4 @@ printf 'process app\napp open /dev/ion -> ion\npreempt 1 lock client->lock\n' \
 expect_status "a preemption with no step after it" 1 run "$tmp/last.ion"
 has "$tmp/out" "no step follows it" "is a skipped finding"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
