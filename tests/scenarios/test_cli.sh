@@ -21,19 +21,7 @@ wrap=${IONSIM_CLI_WRAPPER:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	[ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -40
-}
+. "$(cd "$(dirname "$0")" && pwd)/clilib.sh"
 
 # check DESC COMMAND...: the command must succeed.
 check() {
@@ -43,37 +31,6 @@ check() {
 		ok "$desc"
 	else
 		not_ok "$desc" "$tmp/check.out"
-	fi
-}
-
-# run_ionsim ARGS...: ionsim's stdout in $tmp/out, stderr in $tmp/err,
-# its exit status in $status.
-run_ionsim() {
-	# shellcheck disable=SC2086
-	$wrap "$ionsim" "$@" >"$tmp/out" 2>"$tmp/err"
-	status=$?
-}
-
-# expect_status DESC WANT ARGS...: run ionsim, compare the exit status.
-expect_status() {
-	local desc=$1 want=$2
-	shift 2
-	run_ionsim "$@"
-	if [ "$status" -eq "$want" ]; then
-		ok "$desc (exit $want)"
-	else
-		echo "# exit status $status, wanted $want" >>"$tmp/err"
-		not_ok "$desc (exit $want)" "$tmp/err"
-	fi
-}
-
-# has FILE TEXT DESC: FILE holds the fixed string TEXT.
-has() {
-	if grep -qF -- "$2" "$1"; then
-		ok "$3"
-	else
-		echo "# missing: $2" >>"$1"
-		not_ok "$3" "$1"
 	fi
 }
 
@@ -475,5 +432,4 @@ check "same input, same bytes: text, views and narration" cmp "$tmp/o1" "$tmp/ou
 check "same input, same bytes: events" cmp "$tmp/e1" "$tmp/e2"
 check "same input, same bytes: metrics" cmp "$tmp/m1" "$tmp/m2"
 
-echo "# test_cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
