@@ -17,8 +17,8 @@
  * scope (a `send ... -> V`, a driver's `share ... to PROC -> V`, a
  * thread's binding in its process), and (2) for the actors a `fork`
  * makes, that fork.  Both are fixed before the search: the program
- * decides them, not the schedule.  `expect` and `fail` lines belong to
- * no actor and are not run; `final` lines are checked by
+ * decides them, not the schedule.  `expect`, `fail` and `preempt` lines
+ * belong to no actor and are not run; `final` lines are checked by
  * scn_run_finish at the end of every execution.
  *
  * Every finding is a violation: a step whose outcome its `=>` did not

@@ -52,6 +52,22 @@ for entry in $mutants; do
 	fi
 done
 
+# ---- preemption with the other switches -----------------------------------
+
+expect_status "cve-2017-0564 on 2 jobs" 1 \
+	explore --preempt=locks --bug cve-2017-0564 --jobs 2 --json \
+	--counterexample "$tmp/jobs.ion" scenarios/bugs/cve_2017_0564.ion
+cp "$tmp/out" "$tmp/jobs.json"
+expect_status "its counterexample, through a worker's pipe, replays" 1 \
+	run --json "$tmp/jobs.ion"
+same "the same finding" "$(replay_has "$tmp/jobs.json" "$tmp/out")" True
+for file in scenarios/bugs/cve_2016_9120.ion scenarios/bugs/cve_2017_0564.ion \
+	    scenarios/bugs/alloc_uaf.ion scenarios/bugs/pass_to_user.ion \
+	    scenarios/bugs/import_resurrect.ion; do
+	expect_status "$file: every fault inside every preemption, fixed model" \
+		0 explore -q --preempt=locks --faults "$file"
+done
+
 # ---- releases --------------------------------------------------------------
 
 # kernel: the scenarios that break on it (every other one explores clean
