@@ -53,6 +53,7 @@ static const char *const seed_texts[] = {
 	"final used carveout == 0\n",
 	/* machine statements, threads, fork, dma-buf heaps, mappings */
 	"ram 512M base=0x40000000\nabi legacy\nkernel 4.9.45\nnofile 64\n"
+	"bug cve-2016-9120\nfix query-einval\nkref_bits 3\n"
 	"heap sys type=system id=0 orders=8,4,0\n"
 	"heap cam type=carveout id=2 size=16M base=0x60000000 policy=best-fit\n"
 	"heap chk type=chunk id=3 size=8M chunk=64K\n"
@@ -75,7 +76,9 @@ static const char *const seed_texts[] = {
 	"gpu attach gfd gpu0 -> at\ngpu dmamap at\ngpu dmaunmap at\ngpu detach at\n"
 	"app fork -> child\nchild close fd\nchild exit\n"
 	"app free ion 0 => EINVAL\napp close -1 => EBADF|EINVAL\n"
-	"fail 2 pages\nkernel drain cma\nkernel shrink sys 16\n"
+	"fail 2 pages\npreempt 2 unlock client->lock\n"
+	"app free ion h3 => ok|EINVAL\napp.render free ion h3 => ok|EINVAL\n"
+	"kernel drain cma\nkernel shrink sys 16\n"
 	"expect refs app h >= 2\nfinal frag cma <= 0.25\n"
 	"final mappings app.render != 1\nfinal largest_free cam > 1M\n",
 	/* the dmabuf-test driver (our extension) */
