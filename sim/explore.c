@@ -53,8 +53,8 @@
  * state reached again with a smaller sleep set must be explored again.
  *
  * Sharding.  With nshards > 1, each path gets a key from its first
- * branching decisions (those with n > 1): key = key * n + value, in mixed
- * radix, until the product of their widths reaches 64 x nshards; at the
+ * branching decisions (those with n > 1): a hash of their (n, value)
+ * pairs, until the product of their widths reaches 512 x nshards; at the
  * decision that reaches it, a shard takes only the alternatives whose key
  * mod nshards is its own.  Above that decision every shard explores the
  * same few paths, and an execution that ends there is counted (completed,
@@ -163,13 +163,23 @@ static uint64_t span_after(const struct sim_explore *e, uint64_t span,
 	return n > e->shard_limit / span ? e->shard_limit : span * n;
 }
 
-/* The shard key after taking alternative @v of @n. */
-static unsigned int key_after(const struct sim_explore *e, unsigned int key,
-			      unsigned int n, unsigned int v)
+/* The shard key after taking alternative @v of @n: a hash of the path's
+ * keyed decisions, so that a shard's subtrees are a mix, not (as a plain
+ * mixed-radix number mod nshards would give) every first alternative of
+ * the last keyed decision, whose subtrees are alike in size. */
+static uint64_t key_after(uint64_t key, unsigned int n, unsigned int v)
 {
-	uint64_t s = e->opts.nshards;
+	uint64_t x = key ^ ((uint64_t)n << 32 | v);
 
-	return (unsigned int)(((uint64_t)key * (n % s) + v % s) % s);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* The shard a key names. */
+static unsigned int key_shard(const struct sim_explore *e, uint64_t key)
+{
+	return (unsigned int)(key % e->opts.nshards);
 }
 
 /* True when a decision of @n alternatives after @t still keys the path. */
@@ -182,7 +192,7 @@ static bool keys_path(const struct sim_explore *e,
 /* True when this execution is this shard's to count. */
 static bool owned(const struct sim_explore *e)
 {
-	return e->tally.shard_key == e->opts.shard;
+	return key_shard(e, e->tally.shard_key) == e->opts.shard;
 }
 
 /* Whether taking alternative @i (labelled @label) of a decision costs a
@@ -228,8 +238,9 @@ static void classify(struct sim_explore *e, struct sim_explore_node *node)
 		if (over_bound(e, node, i)) {
 			alt[i].status = SIM_ALT_OVER;
 			e->stats->bounded = true;
-		} else if (fixing && key_after(e, t->shard_key, node->n, i) !=
-					     e->opts.shard) {
+		} else if (fixing &&
+			   key_shard(e, key_after(t->shard_key, node->n, i)) !=
+			   e->opts.shard) {
 			alt[i].status = SIM_ALT_OTHER_SHARD;
 		}
 	}
@@ -251,7 +262,7 @@ static void tally_take(struct sim_explore *e,
 		t->has_actor = true;
 	}
 	if (keys_path(e, t, node->n)) {
-		t->shard_key = key_after(e, t->shard_key, node->n, node->cur);
+		t->shard_key = key_after(t->shard_key, node->n, node->cur);
 		t->shard_span = span_after(e, t->shard_span, node->n);
 	}
 }
