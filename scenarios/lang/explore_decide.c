@@ -86,7 +86,8 @@ unsigned int scn_world_log_step(struct scn_world *w, unsigned int i)
 	if (!log_room(w))
 		return w->nlog;
 	w->log[w->nlog] = (struct scn_cex_entry){ .kind = SCN_CEX_STEP,
-						  .step = i };
+						  .step = i,
+						  .depth = scn_run_depth(w->run) };
 	return w->nlog++;
 }
 

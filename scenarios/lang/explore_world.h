@@ -71,6 +71,8 @@ struct scn_cex_entry {
 	long ret;
 	bool skipped;		/* STEP: not run (an operand was unbound, or
 				 * its process was never forked) */
+	unsigned int depth;	/* STEP: steps it ran inside (0: none; 1:
+				 * it ran at a preemption point of another) */
 	/* FAULT: the nth fault point of this kind in that step, from 1:
 	 * `fail NTH KIND` armed just before the step replays it */
 	enum sim_fault_kind fault;

@@ -828,6 +828,7 @@ static void wire_entry(struct wire *b, const struct scn_cex_entry *e)
 	wire_put(b, (uint64_t)(int64_t)e->err);
 	wire_put(b, (uint64_t)(int64_t)e->ret);
 	wire_put(b, e->skipped);
+	wire_put(b, e->depth);
 	wire_put(b, e->fault);
 	wire_put(b, e->at);
 	wire_put(b, (uint64_t)(int64_t)e->lock);
@@ -841,6 +842,7 @@ static void unwire_entry(struct wire *b, struct scn_cex_entry *e)
 	e->err = (int)(int64_t)wire_get(b);
 	e->ret = (long)(int64_t)wire_get(b);
 	e->skipped = wire_get(b) != 0;
+	e->depth = (unsigned int)wire_get(b);
 	e->fault = (enum sim_fault_kind)wire_get(b);
 	e->at = (enum sim_sched_point)wire_get(b);
 	e->lock = (int)(int64_t)wire_get(b);
@@ -1335,7 +1337,10 @@ static void print_cex(FILE *out, const struct source *src,
 				kion_lock_class_name((unsigned int)e->lock));
 			continue;
 		}
-		fprintf(out, "  %3u  line %-4u %-52s %s%s\n", ++n, line,
+		/* a step that ran inside another is indented under it */
+		fprintf(out, "  %3u  line %-4u %*s%-*s %s%s\n", ++n, line,
+			(int)(2 * e->depth), "", (int)(52 - 2 * (e->depth < 8 ?
+							      e->depth : 8)),
 			line_text(src, line, buf, sizeof(buf)),
 			result_word(e, ename, sizeof(ename)),
 			violating_step(cex, i, p) ? "  <- violated here" : "");
@@ -1456,12 +1461,13 @@ static json_t *json_entry(const struct source *src,
 				 kion_lock_class_name((unsigned int)e->lock),
 				 "nth", (json_int_t)e->nth, "line",
 				 (int)s->line);
-	return json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b}", "line",
+	return json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b, s:i}", "line",
 			 (int)s->line, "actor", scn_step_actor(src->prog, s),
 			 "source", line_text(src, s->line, buf, sizeof(buf)),
 			 "errno", e->err ? tool_errno_name(e->err, ename,
 							   sizeof(ename)) : NULL,
-			 "ret", (json_int_t)e->ret, "skipped", e->skipped);
+			 "ret", (json_int_t)e->ret, "skipped", e->skipped,
+			 "depth", (int)e->depth);
 }
 
 static json_t *json_steps(const struct source *src, const struct scn_cex *cex)
