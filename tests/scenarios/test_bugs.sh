@@ -58,9 +58,9 @@ expect_status "cve-2017-0564 on 2 jobs" 1 \
 	explore --preempt=locks --bug cve-2017-0564 --jobs 2 --json \
 	--counterexample "$tmp/jobs.ion" scenarios/bugs/cve_2017_0564.ion
 cp "$tmp/out" "$tmp/jobs.json"
-same "the two FREEs ran inside the SHARE" \
-	"$(json "$tmp/jobs.json" '[s.get("depth") for s in d["violation"]["steps"] if "actor" in s]')" \
-	"[0, 0, 0, 1, 1]"
+same "the two FREEs ran inside the SHARE (or one inside the other)" \
+	"$(json "$tmp/jobs.json" '[s["depth"] > 0 for s in d["violation"]["steps"] if "actor" in s]')" \
+	"[False, False, False, True, True]"
 expect_status "its counterexample, through a worker's pipe, replays" 1 \
 	run --json "$tmp/jobs.ion"
 same "the same finding" "$(replay_has "$tmp/jobs.json" "$tmp/out")" True
