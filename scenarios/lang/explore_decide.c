@@ -170,6 +170,12 @@ int scn_world_violation(struct scn_world *w, const struct scn_finding *f,
 /* Fault and preemption points                                          */
 /* ------------------------------------------------------------------ */
 
+/* Whether the search may go on inside this step. */
+static bool may_decide(const struct scn_world *w)
+{
+	return !w->cut && !w->nested && !w->error;
+}
+
 /* scn_world_fault_point - see explore_world_int.h: within the fault
  * bound the explorer decides; a fault taken is logged for its step,
  * counted from that step's start. */
@@ -180,7 +186,9 @@ bool scn_world_fault_point(void *ctx, enum sim_fault_kind kind)
 	struct scn_cex_entry entry = { .kind = SCN_CEX_FAULT };
 	int k;
 
-	if ((unsigned int)kind >= SIM_FAULT_NKINDS || w->cut)
+	/* after a violation inside a step, the rest of the step asks no
+	 * more: its path ends at the violation */
+	if ((unsigned int)kind >= SIM_FAULT_NKINDS || !may_decide(w))
 		return false;
 	w->points[kind]++;
 	k = scn_world_choose(w, SIM_CHOICE_FAULT, 2, labels, NULL);
@@ -213,11 +221,6 @@ static unsigned int preempt_alternatives(struct scn_world *w,
 	return n;
 }
 
-/* Whether the search may go on inside this step. */
-static bool may_decide(const struct scn_world *w)
-{
-	return !w->cut && !w->nested && !w->error;
-}
 
 /* scn_world_preempt_point - see explore_world_int.h. */
 void scn_world_preempt_point(void *ctx, struct scn_run *run,
