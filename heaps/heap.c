@@ -348,7 +348,10 @@ static void zero_runs(struct sim_machine *m, const struct heap_buffer *buf)
 /* ion_buffer_destroy: the memory goes back, then the owner's struct. */
 static void buffer_destroy(struct heap *heap, struct heap_buffer *buf)
 {
-	if (buf->kmap_cnt > 0)
+	/* ion_buffer_destroy WARNs and unmaps a positive count; a mapping
+	 * left by a wrapped or negative one (the kmap mutants) goes too:
+	 * no writable host mapping may outlive the pages it shows */
+	if (buf->kmap_cnt > 0 || buf->vaddr)
 		kmap_drop(buf);
 	if (buf->dirty)
 		zero_runs(heap->m, buf);

@@ -364,14 +364,23 @@ static void unpublish(struct kion_client *client, struct kion_handle *handle)
 }
 
 /* kion_handle_destroy - see kion.h.  Called with client->lock held from a
- * kref put, or without it from client destroy, as the kernel does. */
+ * kref put, or without it from client destroy, as the kernel does.  A
+ * handle destroyed already (the 2012 race revives one and destroys it
+ * inside another's put) is a touch of freed memory, counted, not a
+ * second destroy: the kernel would kfree it twice. */
 void kion_handle_destroy(struct kion_handle *handle, struct sim_proc *task)
 {
-	struct kion_client *client = handle->client;
-	struct kion_device *dev = client->dev;
-	struct kion_buffer *buffer = handle->buffer;
+	struct kion_client *client;
+	struct kion_device *dev;
+	struct kion_buffer *buffer;
 	const char *comm;
 	int pid;
+
+	if (!handle_alive(handle->dev, handle, "ion_handle_destroy"))
+		return;
+	client = handle->client;
+	dev = client->dev;
+	buffer = handle->buffer;
 
 	sim_mutex_lock(dev->m, &buffer->lock);
 	while (handle->kmap_cnt)

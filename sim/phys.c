@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -158,9 +159,26 @@ int sim_phys_init(struct sim_machine *m)
 /* A memfd with nothing in it, kept from a machine that went for the next
  * one this host thread boots. */
 static __thread struct {
-	int fd;			/* -1: none; valid when size != 0 */
+	int fd;			/* valid when size != 0 */
 	uint64_t size;
 } spare;
+
+/* In a child the host forks, the spare is the parent's file too: two
+ * processes would boot machines on one physical memory.  The child
+ * forgets it (its copy of the fd only). */
+static void spare_forget(void)
+{
+	if (spare.size)
+		close(spare.fd);
+	spare.size = 0;
+}
+
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_atfork(void)
+{
+	pthread_atfork(NULL, NULL, spare_forget);
+}
 
 static uint64_t span_pages(const struct sim_phys *ph)
 {
@@ -197,6 +215,7 @@ void sim_phys_fini(struct sim_machine *m)
 
 	if (ph->memfd >= 0) {
 		if (spare.size == 0 && punch_dirty(ph, 0, span_pages(ph)) == 0) {
+			pthread_once(&spare_once, spare_atfork);
 			spare.fd = ph->memfd;
 			spare.size = ph->hi - ph->lo;
 		} else {

@@ -292,12 +292,21 @@ static void vma_setup(struct sim_vma *vma, struct sim_proc *p,
 	vma->file = f;
 }
 
-/* Make @n one of @p's mappings and move the user address cursor past it,
- * leaving a gap page so that neighbours never touch. */
-static void vma_publish(struct sim_proc *p, struct sim_vma_node *n)
+/* Take [@uaddr, @uaddr + @len) of @p's user space: the cursor moves past
+ * it, leaving a gap page so that neighbours never touch.  Done before
+ * the file's mmap op runs: the op may take locks, where another thread
+ * of the process may run and map too (the explorer's preemptions), and
+ * that mapping must get another address. */
+static void uaddr_take(struct sim_proc *p, uint64_t uaddr, uint64_t len)
 {
-	mm_insert(&p->mm, n);
-	p->mm.next_uaddr = n->vma.uaddr + n->vma.len + SIM_PAGE_SIZE;
+	p->mm.next_uaddr = uaddr + len + SIM_PAGE_SIZE;
+}
+
+/* Gives back what uaddr_take took, unless a later mapping took more. */
+static void uaddr_untake(struct sim_proc *p, uint64_t uaddr, uint64_t len)
+{
+	if (p->mm.next_uaddr == uaddr + len + SIM_PAGE_SIZE)
+		p->mm.next_uaddr = uaddr;
 }
 
 /* sim_mmap - see sim.h.  Also -ESRCH for an exited process, -EINVAL for
@@ -335,13 +344,24 @@ int sim_mmap(struct sim_proc *p, int fd, uint64_t len, int prot, int flags,
 	if (n->hosted && !n->vma.host)
 		goto free_node;
 	vma_setup(&n->vma, p, f, uaddr, len, prot, flags, offset);
+	uaddr_take(p, uaddr, len);
 	ret = f->ops->mmap(f, &n->vma);
 	if (ret)
+		goto untake;
+	if (!p->alive) {
+		/* another thread's exit ran inside the op: the mapping goes
+		 * as exit would have taken it */
+		if (n->vma.vm_ops && n->vma.vm_ops->close)
+			n->vma.vm_ops->close(&n->vma);
+		ret = -ESRCH;
 		goto release_host;
-	vma_publish(p, n);
+	}
+	mm_insert(&p->mm, n);
 	*out = &n->vma;
 	return 0;
 
+untake:
+	uaddr_untake(p, uaddr, len);
 release_host:
 	/* Releasing the range also unmaps what the op mapped into it. */
 	sim_kfree(m, n->runs);

@@ -19,7 +19,8 @@
  * the step in progress holds no lock, each actor that could move and
  * has no step in progress may run its next step there; after it, the
  * same point is offered again, until the explorer lets the preempted
- * step go on.  Each step run there is a PREEMPT decision labelled with
+ * step go on.  A step lets at most SCN_MAX_PLAN steps run inside it, as
+ * many as `preempt` lines before one step can replay.  Each step run there is a PREEMPT decision labelled with
  * its actor, which the explorer's preemption bound counts; letting the
  * preempted step go on (alternative 0, labelled with its actor) hands
  * the processor back.
@@ -234,9 +235,11 @@ void scn_world_preempt_point(void *ctx, struct scn_run *run,
 	bool switched = false;
 	int k;
 
-	(void)run;
+	unsigned int *count = &w->preempted[scn_run_depth(run) - 1];
+
 	while (may_decide(w)) {
-		unsigned int n = preempt_alternatives(w, running);
+		unsigned int n = *count < SCN_MAX_PLAN ?
+				 preempt_alternatives(w, running) : 1;
 
 		if (n < 2) {
 			/* the processor comes back without a choice */
@@ -256,6 +259,7 @@ void scn_world_preempt_point(void *ctx, struct scn_run *run,
 			log_before_step(w, &entry);
 		}
 		switched = true;
+		(*count)++;
 		if (scn_world_exec_next(w, w->plabels[k]) > 0)
 			w->nested = 1;
 	}

@@ -367,6 +367,8 @@ int scn_world_exec_next(struct scn_world *w, unsigned int a)
 
 	memcpy(base, w->base, sizeof(base));
 	memcpy(w->base, w->points, sizeof(base));
+	if (scn_run_depth(w->run) < SCN_MAX_NEST)
+		w->preempted[scn_run_depth(w->run)] = 0;
 	w->cur_step = i;
 	if (w->path)
 		w->slot = scn_world_log_step(w, i);

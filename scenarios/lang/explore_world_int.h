@@ -39,6 +39,9 @@ struct scn_world {
 	unsigned long points[SIM_FAULT_NKINDS];	/* fault points so far */
 	unsigned long base[SIM_FAULT_NKINDS];	/* points when cur_step began */
 	unsigned int cur_step;		/* the innermost step in progress */
+	/* per step in progress (by depth): the steps run inside it so far,
+	 * at most SCN_MAX_PLAN, as many as `preempt` lines can replay */
+	unsigned int preempted[SCN_MAX_NEST];
 	bool cut;			/* the explorer stopped this execution */
 	int error;			/* -ENOMEM, -EINVAL: end the search */
 	/* what a step run at a preemption point found: 1 (a violation,

@@ -810,8 +810,10 @@ int scn_run_exec(struct scn_run *run, unsigned int index)
 
 	if (index >= run->p->nsteps || run->nest == SCN_MAX_NEST)
 		return -EINVAL;
-	if (!ctx_init(run, index, &c))
+	if (!ctx_init(run, index, &c)) {
+		scn_run_drop_pending(run, "its step's process was never created");
 		return -ESRCH;
+	}
 	if (run->nest && run->hooks.preempted)
 		run->hooks.preempted(run->hooks.ctx, run,
 				     run->frames[run->nest - 1].step, index);

@@ -218,6 +218,9 @@ int scn_run_table_grow(void **rows, unsigned int n, unsigned int *cap,
 
 /* preempt NTH lock|unlock CLASS: armed for the next actor step. */
 int scn_exec_preempt(struct scn_ctx *c);
+/* The `preempt` lines waiting for the next actor step, which will not
+ * run: each a skipped finding saying @why, and none waits any more. */
+void scn_run_drop_pending(struct scn_run *run, const char *why);
 /* At the end of the step in progress (before its frame goes): a skipped
  * finding for each of its `preempt` lines whose point never came. */
 void scn_run_missed_preemptions(struct scn_run *run);

@@ -10,9 +10,13 @@
  * idr at each use, so a step naming a handle that was freed meanwhile
  * gets EINVAL (what ion_handle_validate answers) instead of touching
  * freed memory.  Clients, dma_buf_gets and attachments live in the run's
- * tables; a variable holds the row.  Each table row is reserved before
- * the kernel call that fills it, so a host allocation failure never has
- * to undo a kernel call.
+ * tables; a variable holds the row.  Room for a row is made before the
+ * kernel call that fills it, so that a host allocation failure almost
+ * never has to undo a kernel call; the row itself is taken after the
+ * call, because a step preempted inside it may run steps that append
+ * rows (and move the table) meanwhile.  For the same reason no pointer
+ * into a table is held across a kernel call, and a row is emptied before
+ * the call that releases what it held.
  */
 #include <errno.h>
 
@@ -165,6 +169,14 @@ int scn_exec_attach(struct scn_ctx *c)
 		kion_dma_buf_put(db);
 		return err;
 	}
+	rows = run->atts;
+	if (scn_run_table_grow(&rows, run->natts, &run->atts_cap,
+			       sizeof(*run->atts))) {
+		kion_dma_buf_detach(att);
+		kion_dma_buf_put(db);
+		return -ENOMEM;
+	}
+	run->atts = rows;
 	run->atts[run->natts].db = db;
 	run->atts[run->natts].att = att;
 	return scn_run_result(c, SCN_VAR_ATTACH, run->natts++, 0);
@@ -173,16 +185,17 @@ int scn_exec_attach(struct scn_ctx *c)
 /* scn_exec_detach - see interp.h: detach, then the driver's put. */
 int scn_exec_detach(struct scn_ctx *c)
 {
-	struct scn_att_slot *a;
+	struct scn_att_slot *a, row;
 	int ret;
 
 	a = att_slot(c, &ret);
 	if (!a)
 		return ret;
-	kion_dma_buf_detach(a->att);
+	row = *a;
 	a->att = NULL;
-	kion_dma_buf_put(a->db);
 	a->db = NULL;
+	kion_dma_buf_detach(row.att);
+	kion_dma_buf_put(row.db);
 	return 0;
 }
 
@@ -267,6 +280,13 @@ int scn_exec_kclient(struct scn_ctx *c)
 				    run->p->actors[c->s->actor].name);
 	if (!client)
 		return -ENOMEM;
+	rows = run->clients;
+	if (scn_run_table_grow(&rows, run->nclients, &run->clients_cap,
+			       sizeof(*run->clients))) {
+		kion_client_destroy(client);
+		return -ENOMEM;
+	}
+	run->clients = rows;
 	run->clients[run->nclients].client = client;
 	run->clients[run->nclients].actor = c->s->actor;
 	return scn_run_result(c, SCN_VAR_CLIENT, run->nclients++, 0);
@@ -386,6 +406,13 @@ int scn_exec_kget(struct scn_ctx *c)
 	db = kion_dma_buf_get(p, fd, &ret);
 	if (!db)
 		return ret;
+	rows = run->gets;
+	if (scn_run_table_grow(&rows, run->ngets, &run->gets_cap,
+			       sizeof(*run->gets))) {
+		kion_dma_buf_put(db);
+		return -ENOMEM;
+	}
+	run->gets = rows;
 	run->gets[run->ngets].db = db;
 	return scn_run_result(c, SCN_VAR_GET, run->ngets++, 0);
 }
@@ -395,14 +422,16 @@ int scn_exec_kget(struct scn_ctx *c)
 int scn_exec_kput(struct scn_ctx *c)
 {
 	struct scn_run *run = c->run;
+	struct kion_dmabuf *db;
 	int slot;
 
 	if (!scn_run_operand_int(c, 0, &slot))
 		return 0;
 	if (slot < 0 || (unsigned int)slot >= run->ngets || !run->gets[slot].db)
 		return -EINVAL;
-	kion_dma_buf_put(run->gets[slot].db);
+	db = run->gets[slot].db;
 	run->gets[slot].db = NULL;
+	kion_dma_buf_put(db);
 	return 0;
 }
 
@@ -416,7 +445,7 @@ int scn_exec_kdestroy(struct scn_ctx *c)
 	if (!driver_handle(c, -1, &client, &h, &ret) || ret)
 		return ret;
 	scn_run_operand_int(c, 0, &slot);
-	kion_client_destroy(client);
 	c->run->clients[slot].client = NULL;
+	kion_client_destroy(client);
 	return 0;
 }

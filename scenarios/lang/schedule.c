@@ -89,8 +89,20 @@ static bool names_point(const struct scn_step *s, enum sim_sched_point at,
 	return s->at == at && s->lock_class == cls && s->nth == nth;
 }
 
+/* Whether an actor step is left in the file after the cursor. */
+static bool actor_step_ahead(const struct scn_run *run)
+{
+	unsigned int i;
+
+	for (i = run->cursor; i < run->p->nsteps; i++)
+		if (run->p->steps[i].actor >= 0)
+			return true;
+	return false;
+}
+
 /* scn_run_all's preemption point: each armed line that names it runs
- * the next actor step of the file here (with the lines before it). */
+ * the next actor step of the file here (with the lines before it); with
+ * none left, the preemption is skipped and nothing runs inside. */
 static void replay_point(void *ctx, struct scn_run *run,
 			 enum sim_sched_point at, int cls, unsigned long nth)
 {
@@ -103,6 +115,12 @@ static void replay_point(void *ctx, struct scn_run *run,
 		    !names_point(&run->p->steps[f->plan[k]], at, cls, nth))
 			continue;
 		f->fired[k] = true;
+		if (!actor_step_ahead(run)) {
+			scn_run_finding(run, SCN_FIND_SKIPPED,
+					&run->p->steps[f->plan[k]],
+					"preempt skipped: no step follows it");
+			continue;
+		}
 		while (run->cursor < run->p->nsteps && !run_next(run))
 			;
 		f = &run->frames[run->nest - 1];
@@ -130,6 +148,18 @@ void scn_run_missed_preemptions(struct scn_run *run)
 	}
 }
 
+/* scn_run_drop_pending - see interp.h. */
+void scn_run_drop_pending(struct scn_run *run, const char *why)
+{
+	unsigned int k;
+
+	for (k = 0; k < run->npending; k++)
+		scn_run_finding(run, SCN_FIND_SKIPPED,
+				&run->p->steps[run->pending[k]],
+				"preempt skipped: %s", why);
+	run->npending = 0;
+}
+
 /* Whether any line of @p is a `preempt`. */
 static bool has_preempt_lines(const struct scn_program *p)
 {
@@ -146,17 +176,12 @@ void scn_run_all(struct scn_run *run)
 {
 	bool preempting = has_preempt_lines(run->p) && !run->preempt;
 	const struct scn_program *p = run->p;
-	unsigned int k;
 
 	if (preempting)
 		scn_run_set_preempt(run, replay_point, NULL);
 	for (run->cursor = 0; run->cursor < p->nsteps;)
 		run_next(run);
-	for (k = 0; k < run->npending; k++)
-		scn_run_finding(run, SCN_FIND_SKIPPED,
-				&p->steps[run->pending[k]],
-				"preempt skipped: no step follows it");
-	run->npending = 0;
+	scn_run_drop_pending(run, "no step follows it");
 	if (preempting)
 		scn_run_set_preempt(run, NULL, NULL);
 }

@@ -71,6 +71,85 @@ for file in scenarios/bugs/cve_2016_9120.ion scenarios/bugs/cve_2017_0564.ion \
 		0 explore -q --preempt=locks --faults "$file"
 done
 
+# ---- steps preempted anywhere ----------------------------------------------
+
+# Regressions: steps that append to the run's tables, mmap, detach and
+# exit, with other steps run inside them (under ASan in CI these were a
+# heap overflow, a use after free, and false violations on 4.9.337).
+{
+	echo 'driver d1'
+	echo 'driver d2'
+	for i in 1 2 3 4 5 6 7; do echo "d1 client -> c$i"; done
+	echo 'preempt 1 lock dev->lock'
+	echo 'd1 client -> c8'
+	echo 'd2 client -> c9'
+	echo 'final handles d1 == 0'
+} >"$tmp/clients.ion"
+expect_status "a client made inside another's creation" 0 run "$tmp/clients.ion"
+expect_status "and in every order" 0 explore -q --preempt=locks "$tmp/clients.ion"
+{
+	printf 'process app\nthread app.t2\napp open /dev/ion -> ion\n'
+	printf 'app alloc ion 4K heap=system -> h\napp share ion h -> fd\n'
+	printf 'app alloc ion 4K heap=system -> h2\napp share ion h2 -> fd2\n'
+	for i in 1 2 3 4 5 6 7 8; do echo "app attach fd d$i -> a$i"; done
+	printf 'app free ion h\napp close fd\n'
+	for i in 1 2 3 4 5 6 7; do echo "app detach a$i"; done
+	echo 'preempt 1 lock dev->buffer_lock'
+	echo 'app detach a8'
+	echo 'app.t2 attach fd2 x -> b'
+	echo 'final leaks == 0'
+} >"$tmp/detach.ion"
+expect_status "an attach inside the detach that releases a buffer" 0 \
+	run "$tmp/detach.ion"
+cat >"$tmp/mmaps.ion" <<'ION'
+process app
+thread app.t2
+app    open /dev/ion -> ion
+app    alloc ion 4K heap=system -> h
+app    share ion h -> fd
+app    alloc ion 4K heap=system -> h2
+app    share ion h2 -> fd2
+app    mmap fd prot=rw -> m1
+app.t2 mmap fd2 prot=rw -> m2
+app    munmap m1
+app.t2 munmap m2
+ION
+expect_status "two threads' mmaps, one inside the other: 4.9.337 is clean" \
+	0 explore --preempt=locks "$tmp/mmaps.ion"
+cat >"$tmp/exit.ion" <<'ION'
+process app
+thread app.t2
+app    open /dev/ion -> ion
+app    alloc ion 4K heap=system -> h
+app.t2 share ion h -> fd => ok|EBADF|ESRCH|EINVAL
+app.t2 mmap fd prot=rw -> m => ok|EBADF|ESRCH|EINVAL
+app    exit
+final leaks == 0
+ION
+expect_status "an exit inside a sibling's mmap leaves nothing mapped" 0 \
+	explore --preempt=locks "$tmp/exit.ion"
+{
+	printf 'heap carveout type=carveout id=2 size=40K\n'
+	printf 'process app\nthread app.t1\napp open /dev/ion -> ion\n'
+	printf 'app alloc ion 8K heap=carveout -> h => ok\n'
+	for i in 1 2 3 4 5 6 7 8 9; do
+		echo "app.t1 alloc ion 4K heap=carveout -> h$i => ok|ENOMEM"
+	done
+} >"$tmp/many.ion"
+expect_status "many preemptions allowed: found" 1 explore --json \
+	--preempt=locks --max-preemptions 9 --counterexample "$tmp/many-cex.ion" \
+	"$tmp/many.ion"
+cp "$tmp/out" "$tmp/many.json"
+expect_status "a step preempted as often as preempt lines can say" 1 \
+	run --json "$tmp/many-cex.ion"
+same "and its replay has the same finding" \
+	"$(replay_has "$tmp/many.json" "$tmp/out")" True
+printf 'kernel 4.4\nprocess app\napp open /dev/ion -> ion\napp alloc ion 4K heap=system -> h\npreempt 1 unlock client->lock\napp free ion h\nexpect handles app == 0\n' \
+	>"$tmp/tail.ion"
+expect_status "a preemption with no step left to run" 1 run "$tmp/tail.ion"
+has "$tmp/out" "no step follows it" "is skipped, and nothing runs inside"
+has "$tmp/out" "expectations failed: 0" "the expect after it ran after it"
+
 # ---- releases --------------------------------------------------------------
 
 # kernel: the scenarios that break on it (every other one explores clean

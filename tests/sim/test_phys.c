@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/sim_internal.h"
 #include "testlib.h"
@@ -231,6 +233,35 @@ START_TEST(zero_skips_clean_pages_and_the_next_machine_starts_empty)
 }
 END_TEST
 
+/* A host process forked after a machine went does not share its kept
+ * memfd with the parent: what the child's machine writes, the parent's
+ * next machine does not see. */
+START_TEST(a_forked_host_keeps_its_own_memory)
+{
+	struct sim_machine *m = test_boot(NULL);
+	char byte = 1;
+	int status = -1;
+	pid_t pid;
+
+	ck_assert_int_eq(sim_phys_write(m, 10 * PG, "p", 1), 0);
+	test_shutdown(m);	/* the memfd is kept, emptied */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		m = test_boot(NULL);
+		sim_phys_write(m, 10 * PG, "c", 1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	m = test_boot(NULL);
+	ck_assert_int_eq(sim_phys_write(m, 11 * PG, "q", 1), 0);
+	ck_assert_int_eq(sim_phys_read(m, 10 * PG, &byte, 1), 0);
+	ck_assert_int_eq(byte, 0);
+	test_shutdown(m);
+}
+END_TEST
+
 /* --- mappings ------------------------------------------------------------ */
 
 START_TEST(two_kmaps_share_pages)
@@ -364,6 +395,7 @@ static Suite *phys_suite(void)
 	tcase_add_test(t, access_outside_memory_is_efault);
 	tcase_add_test(t, zero_punches_whole_pages_and_writes_partial_ones);
 	tcase_add_test(t, zero_skips_clean_pages_and_the_next_machine_starts_empty);
+	tcase_add_test(t, a_forked_host_keeps_its_own_memory);
 	suite_add_tcase(s, t);
 	t = tcase_create("mappings");
 	tcase_add_test(t, two_kmaps_share_pages);

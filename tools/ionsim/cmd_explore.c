@@ -36,8 +36,8 @@
 #include "tools/ionsim/tool.h"
 
 #define MAX_JOBS 256
-#define WHY_MAX 512
-#define DEFAULT_LOCK_PREEMPTIONS 2	/* --preempt=locks without a bound */	/* the explorer keeps as much of a violation's text */
+#define WHY_MAX 512	/* the explorer keeps as much of a violation's text */
+#define DEFAULT_LOCK_PREEMPTIONS 2	/* --preempt=locks without a bound */
 
 static const char explore_usage[] =
 "usage: ionsim explore [OPTION...] FILE\n"
