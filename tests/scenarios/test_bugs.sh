@@ -47,6 +47,10 @@ for entry in $mutants; do
 	if [ -n "$pre" ]; then
 		has "$tmp/$m.ion" "preempt " "$m: the counterexample preempts"
 		# shellcheck disable=SC2086
+		expect_status "$m: the summary says how it searched" 1 \
+			explore $pre --bug "$m" "$file"
+		has "$tmp/out" ", preemption at locks ==" "$m: preemption named"
+		# shellcheck disable=SC2086
 		expect_status "$m: a race: clean with atomic steps" 0 \
 			explore --bug "$m" "$file"
 	fi

@@ -1406,6 +1406,8 @@ static void print_summary(FILE *out, const struct source *src,
 	fprintf(out, "== ionsim explore %s: hashing %s, reduction %s, "
 		"faults %s", src->name, s->hashing ? "on" : "off",
 		s->sleep_sets ? "on" : "off", o->faults ? "on" : "off");
+	if (o->preempt)
+		fprintf(out, ", preemption at locks");
 	if (s->nshards > 1)
 		fprintf(out, ", shard %u/%u", s->shard, s->nshards);
 	if (o->jobs > 1)
