@@ -49,13 +49,14 @@ asan: deps
 	@cmake --build --preset debug-asan -j$(JOBS)
 	cd build/debug-asan && ctest $(CTEST_FLAGS)
 
-## Line coverage of the library (gcov + gcovr).
+## Line coverage of the library and the tools (gcov + gcovr).
 coverage: deps
 	@cmake --preset coverage >/dev/null
 	@cmake --build --preset coverage -j$(JOBS)
 	cd build/coverage && ctest $(CTEST_FLAGS)
 	gcovr -r . build/coverage --filter 'sim/' --filter 'heaps/' \
-	      --filter 'model/' --filter 'scenarios/' --print-summary \
+	      --filter 'model/' --filter 'scenarios/' --filter 'tools/' \
+	      --print-summary \
 	      --txt build/coverage/coverage.txt
 
 ## Benchmarks (figures, not tests), built optimised.

@@ -35,6 +35,10 @@
 #include "scenarios/lang/explore_world.h"
 #include "tools/ionsim/tool.h"
 
+#ifdef IONSIM_COVERAGE
+void __gcov_dump(void);
+#endif
+
 #define MAX_JOBS 256
 #define WHY_MAX 512	/* the explorer keeps as much of a violation's text */
 #define DEFAULT_LOCK_PREEMPTIONS 2	/* --preempt=locks without a bound */
@@ -969,6 +973,10 @@ static void worker(const struct scn_program *p, const struct explore_opts *o,
 		err = send_outcome(fd, &out);
 	free(out.cex.entries);
 	close(fd);
+#ifdef IONSIM_COVERAGE
+	/* _exit skips gcov's exit handler: a worker's lines count too */
+	__gcov_dump();
+#endif
 	/* _exit: the parent's stdio buffers are not this process's to
 	 * flush */
 	_exit(err ? 1 : 0);
