@@ -281,6 +281,7 @@ static void buffer_reset(struct heap *heap, struct heap_buffer *buf,
 	buf->priv = NULL;
 	buf->allocated = 0;
 	buf->vaddr = NULL;
+	buf->kmap_cache = NULL;
 	buf->kmap_cnt = 0;
 	buf->next_free = NULL;
 }
@@ -327,12 +328,26 @@ int heap_held_foreach(const struct heap *heap,
 
 /* --- destruction and the deferred-free list ------------------------------- */
 
+/* The kernel mapping goes (1 -> 0, or destroy).  The host range stays
+ * for the buffer's next kernel map: DMA_BUF_IOCTL_SYNC maps and unmaps
+ * on every START and END, and a host mmap and munmap each time were most
+ * of what an explorer's schedule cost the host.  Nothing can reach the
+ * range meanwhile: the model's mapping is vaddr, and it is NULL. */
 static void kmap_drop(struct heap_buffer *buf)
 {
 	if (buf->vaddr)
-		sim_kunmap(buf->heap->m, buf->vaddr, runs_bytes(buf));
+		buf->kmap_cache = buf->vaddr;
 	buf->vaddr = NULL;
 	buf->kmap_cnt = 0;
+}
+
+/* At destroy: the kept range goes too. */
+static void kmap_release(struct heap_buffer *buf)
+{
+	kmap_drop(buf);
+	if (buf->kmap_cache)
+		sim_kunmap(buf->heap->m, buf->kmap_cache, runs_bytes(buf));
+	buf->kmap_cache = NULL;
 }
 
 static void zero_runs(struct sim_machine *m, const struct heap_buffer *buf)
@@ -351,8 +366,7 @@ static void buffer_destroy(struct heap *heap, struct heap_buffer *buf)
 	/* ion_buffer_destroy WARNs and unmaps a positive count; a mapping
 	 * left by a wrapped or negative one (the kmap mutants) goes too:
 	 * no writable host mapping may outlive the pages it shows */
-	if (buf->kmap_cnt > 0 || buf->vaddr)
-		kmap_drop(buf);
+	kmap_release(buf);
 	if (buf->dirty)
 		zero_runs(heap->m, buf);
 	buf->dirty = false;
@@ -460,7 +474,9 @@ void *heap_kmap_get(struct heap_buffer *buf, int *err)
 		buf->dirty = true;
 		return buf->vaddr;
 	}
-	vaddr = sim_kmap_runs(buf->heap->m, buf->runs, buf->nruns, err);
+	vaddr = buf->kmap_cache ? buf->kmap_cache :
+		sim_kmap_runs(buf->heap->m, buf->runs, buf->nruns, err);
+	buf->kmap_cache = NULL;
 	if (!vaddr) {
 		if (!*err)
 			*err = -ENOMEM;

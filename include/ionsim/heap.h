@@ -187,6 +187,9 @@ struct heap_buffer {
 	struct sim_run run_inline;	/* runs' storage when there is one run */
 	void *priv;			/* heap-private */
 	void *vaddr;			/* kernel mapping while kmap_cnt > 0 */
+	/* the host range of the last kernel mapping, kept from its unmap
+	 * for the next map (NULL: none): the model's mapping is vaddr */
+	void *kmap_cache;
 	int kmap_cnt;			/* signed: 4.9's end_cpu_access can underflow */
 	struct heap_buffer *next_free;	/* link on the deferred-free list */
 	struct heap_buffer *live_prev;	/* links on the heap's live list */
