@@ -250,10 +250,12 @@ START_TEST(a_forked_host_keeps_its_own_memory)
 	if (pid == 0) {
 		m = test_boot(NULL);
 		sim_phys_write(m, 10 * PG, "c", 1);
-		_exit(0);
+		/* leave nothing behind for memcheck in the child either */
+		_exit(sim_shutdown(m) == 0 ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);	/* memcheck's too */
 	m = test_boot(NULL);
 	ck_assert_int_eq(sim_phys_write(m, 11 * PG, "q", 1), 0);
 	ck_assert_int_eq(sim_phys_read(m, 10 * PG, &byte, 1), 0);
